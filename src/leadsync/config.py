@@ -1,0 +1,71 @@
+"""Settings, read once from the environment (names fixed in DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+DEFAULT_DATABASE_URL = "sqlite:///leadsync.db"
+DEFAULT_GOOGLE_BASE_URL = "https://docs.google.com"
+MIB = 1024 * 1024
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    enable_leads_sync: bool = False
+    leads_sync_interval_seconds: int = 600
+    google_sheets_base_url: str = DEFAULT_GOOGLE_BASE_URL
+    google_service_account_file: str | None = None
+    max_sheet_bytes: int = 256 * MIB
+    fetch_timeout_seconds: float = 120.0
+    fetch_retries: int = 4
+    max_retry_after_seconds: float = 60.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            enable_leads_sync=_flag(env.get("ENABLE_LEADS_SYNC")),
+            leads_sync_interval_seconds=_int(env, "LEADS_SYNC_INTERVAL_SECONDS", 600),
+            google_sheets_base_url=(
+                env.get("GOOGLE_SHEETS_BASE_URL", "").strip().rstrip("/")
+                or DEFAULT_GOOGLE_BASE_URL
+            ),
+            google_service_account_file=(
+                env.get("GOOGLE_SERVICE_ACCOUNT_FILE", "").strip() or None
+            ),
+            max_sheet_bytes=_int(env, "LEADSYNC_MAX_SHEET_BYTES", 256 * MIB),
+            fetch_timeout_seconds=_float(env, "LEADSYNC_FETCH_TIMEOUT_SECONDS", 120.0),
+            fetch_retries=_int(env, "LEADSYNC_FETCH_RETRIES", 4),
+            max_retry_after_seconds=_float(
+                env, "LEADSYNC_MAX_RETRY_AFTER_SECONDS", 60.0
+            ),
+        )

@@ -1,0 +1,1 @@
+"""sheets layer (see DESIGN.md)."""
