@@ -1,0 +1,33 @@
+"""The ``leadsync`` command. A thin skin over the service functions."""
+
+from __future__ import annotations
+
+import typer
+
+from leadsync.cli import data, run
+from leadsync.cli.context import setup_logging
+
+cli = typer.Typer(
+    help="leadsync: keep leads in sync with Google Sheets.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+cli.add_typer(data.customers_cli, name="customers")
+cli.add_typer(data.sheets_cli, name="sheets")
+cli.add_typer(run.db_cli, name="db")
+cli.command("leads")(data.leads)
+cli.command("status")(data.status)
+cli.command("sync")(run.sync)
+cli.command("preview")(run.preview)
+
+
+@cli.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+) -> None:
+    setup_logging(verbose)
+
+
+def main() -> None:
+    cli()

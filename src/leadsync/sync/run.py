@@ -1,0 +1,380 @@
+"""One sync run of one sheet: fetch -> read -> upsert -> record.
+
+The snapshot is downloaded and read before any write lock is taken, then applied in
+one short transaction, or not at all. Every run ends in a recorded state: ok,
+unchanged, ignored (stale) or failed with an error code and a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadsync.config import Settings
+from leadsync.errors import NotFound, SyncFailure
+from leadsync.leads.model import LEAD_FIELDS, ReadResult, Warning
+from leadsync.leads.reader import read_sheet
+from leadsync.sheets.fetch import Download, download_sheet
+from leadsync.sheets.urls import SheetRef
+from leadsync.store.models import (
+    Customer,
+    LeadSyncState,
+    SheetSourceConfig,
+    SyncRun,
+    empty_counts,
+)
+from leadsync.store.sheets import reading_settings
+from leadsync.store.types import utcnow
+from leadsync.store.upsert import ApplyResult, apply_snapshot
+from leadsync.sync import lease
+from leadsync.sync.schedule import next_after_failure, next_after_success
+
+log = logging.getLogger(__name__)
+
+SAMPLE_SIZE = 50
+Fetcher = Callable[[SheetRef, Settings], Download]
+
+
+@dataclass
+class RunOutcome:
+    run_id: int | None
+    sheet_id: int
+    customer_id: int
+    status: str  # ok, unchanged, ignored, failed, busy
+    counts: dict[str, int] = field(default_factory=empty_counts)
+    error_code: str | None = None
+    error_message: str | None = None
+    applied: ApplyResult | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class _Context:
+    run_id: int
+    sheet_id: int
+    customer_id: int
+    ref: SheetRef
+    started: float
+    now: datetime
+    state: LeadSyncState
+
+
+def sync_sheet(
+    sessions: sessionmaker[Session],
+    sheet_id: int,
+    settings: Settings,
+    *,
+    trigger: str = "manual",
+    owner: str | None = None,
+    client: httpx.Client | None = None,
+) -> RunOutcome:
+    """Run one sync of one sheet and record how it went. Never raises for the sheet."""
+    owner = owner or lease.worker_name()
+    ctx = _start(sessions, sheet_id, trigger, owner)
+    if isinstance(ctx, RunOutcome):
+        return ctx
+    try:
+        with lease.LeaseKeeper(sessions, sheet_id, owner):
+            outcome = _execute(sessions, ctx, settings, client)
+    except SyncFailure as failure:
+        outcome = _fail(sessions, ctx, settings, failure)
+    except Exception:
+        log.exception("sync run crashed run_id=%s sheet_id=%s", ctx.run_id, sheet_id)
+        outcome = _fail(sessions, ctx, settings, SyncFailure("internal_error"))
+    finally:
+        with sessions.begin() as session:
+            lease.release(session, sheet_id, owner)
+    _log(ctx, outcome)
+    return outcome
+
+
+def _start(
+    sessions: sessionmaker[Session], sheet_id: int, trigger: str, owner: str
+) -> _Context | RunOutcome:
+    now = utcnow()
+    with sessions.begin() as session:
+        sheet = session.get(SheetSourceConfig, sheet_id)
+        if sheet is None:
+            raise NotFound(f"sheet {sheet_id} not found")
+        state = session.get(LeadSyncState, sheet_id)
+        if state is None:
+            state = LeadSyncState(sheet_id=sheet_id, customer_id=sheet.customer_id)
+            session.add(state)
+            session.flush()
+        if not lease.try_claim(session, sheet_id, owner, now, lease.LEASE_SECONDS):
+            return RunOutcome(None, sheet_id, sheet.customer_id, "busy")
+        session.refresh(state)
+        _close_lost_run(session, state, now)
+        run = SyncRun(
+            customer_id=sheet.customer_id,
+            sheet_id=sheet_id,
+            trigger=trigger,
+            started_at=now,
+            worker=owner,
+        )
+        session.add(run)
+        session.flush()
+        state.status = "running"
+        state.current_run_id = run.id
+        state.requested_at = None
+        ref = SheetRef(sheet.spreadsheet_id, sheet.gid)
+        session.expunge(state)
+        return _Context(
+            run.id, sheet_id, sheet.customer_id, ref, time.monotonic(), now, state
+        )
+
+
+def _close_lost_run(session: Session, state: LeadSyncState, now: datetime) -> None:
+    """A run still "running" under an expired lease belonged to a dead worker."""
+    if state.current_run_id is None:
+        return
+    run = session.get(SyncRun, state.current_run_id)
+    if run is not None and run.status == "running":
+        failure = SyncFailure("worker_lost")
+        run.status = "failed"
+        run.finished_at = now
+        run.error_code = failure.code
+        run.error_message = failure.message
+
+
+def _execute(
+    sessions: sessionmaker[Session],
+    ctx: _Context,
+    settings: Settings,
+    client: httpx.Client | None,
+) -> RunOutcome:
+    with sessions() as session:
+        sheet = session.get_one(SheetSourceConfig, ctx.sheet_id)
+        customer = session.get_one(Customer, ctx.customer_id)
+        read_settings = reading_settings(sheet, customer)
+
+    download = download_sheet(ctx.ref, settings, client=client)
+    state = ctx.state
+    stale = (
+        download.modified_at is not None
+        and state.snapshot_modified_at is not None
+        and download.modified_at < state.snapshot_modified_at
+    )
+    if stale:
+        return _finish_ignored(sessions, ctx, settings)
+    fingerprint = read_settings.fingerprint()
+    if (
+        download.content_hash == state.content_hash
+        and fingerprint == state.settings_fingerprint
+    ):
+        return _finish_unchanged(sessions, ctx, settings)
+
+    result = read_sheet(download.body, read_settings)
+    download.body.close()
+    if result.status == "rejected":
+        error = result.file_errors[0]
+        raise SyncFailure(error.code, error.message)
+    if not result.leads and state.had_leads:
+        raise SyncFailure("empty_snapshot_refused")
+    return _apply(sessions, ctx, settings, result, download, fingerprint)
+
+
+def _apply(
+    sessions: sessionmaker[Session],
+    ctx: _Context,
+    settings: Settings,
+    result: ReadResult,
+    download: Download,
+    fingerprint: str,
+) -> RunOutcome:
+    provided = sorted(result.provided_fields)
+    gone = sorted(set(ctx.state.provided_fields or []) - set(provided))
+    sync_warnings = [
+        Warning(None, None, "mapped_field_missing", field=name) for name in gone
+    ]
+    now = utcnow()
+    with sessions.begin() as session:
+        applied = apply_snapshot(
+            session,
+            customer_id=ctx.customer_id,
+            sheet_id=ctx.sheet_id,
+            leads=result.leads,
+            run_id=ctx.run_id,
+            now=now,
+        )
+        warnings = [*result.warnings, *sync_warnings, *applied.warnings]
+        counts = _counts(result, applied, len(warnings))
+        samples = _samples(result, warnings)
+        state = session.get_one(LeadSyncState, ctx.sheet_id)
+        state.content_hash = download.content_hash
+        state.settings_fingerprint = fingerprint
+        state.had_leads = bool(result.leads)
+        state.provided_fields = _still_known(provided, gone)
+        state.snapshot_modified_at = download.modified_at
+        _record_success(session, ctx, settings, state, "ok", counts, samples, now)
+    return RunOutcome(
+        ctx.run_id, ctx.sheet_id, ctx.customer_id, "ok", counts, applied=applied
+    )
+
+
+def _still_known(provided: list[str], gone: list[str]) -> list[str]:
+    # Remember fields that went missing, so the warning repeats until the column
+    # returns or the sheet's settings change.
+    return sorted({*provided, *gone} & set(LEAD_FIELDS))
+
+
+def _counts(result: ReadResult, applied: ApplyResult, warnings: int) -> dict[str, int]:
+    return {
+        "rows_read": result.rows_read,
+        "leads": len(applied.inserted) + len(applied.updated) + len(applied.unchanged),
+        "inserted": len(applied.inserted),
+        "updated": len(applied.updated),
+        "unchanged": len(applied.unchanged),
+        "missing": len(applied.missing),
+        "skipped": len(result.skipped),
+        "warnings": warnings,
+    }
+
+
+def _samples(result: ReadResult, warnings: list[Warning]) -> dict[str, Any]:
+    return {
+        "skipped": [
+            {"row": s.row, "reason": s.reason} for s in result.skipped[:SAMPLE_SIZE]
+        ],
+        "warnings": [
+            {"row": w.row, "column": w.column, "code": w.code, "field": w.field}
+            for w in warnings[:SAMPLE_SIZE]
+        ],
+    }
+
+
+def _finish_unchanged(
+    sessions: sessionmaker[Session], ctx: _Context, settings: Settings
+) -> RunOutcome:
+    """Same bytes, same settings, same reader: nothing to write but the record."""
+    before = dict(ctx.state.counts or empty_counts())
+    counts = {
+        **before,
+        "inserted": 0,
+        "updated": 0,
+        "missing": 0,
+        "unchanged": before.get("leads", 0),
+    }
+    now = utcnow()
+    with sessions.begin() as session:
+        state = session.get_one(LeadSyncState, ctx.sheet_id)
+        _record_success(session, ctx, settings, state, "unchanged", counts, {}, now)
+    return RunOutcome(ctx.run_id, ctx.sheet_id, ctx.customer_id, "unchanged", counts)
+
+
+def _finish_ignored(
+    sessions: sessionmaker[Session], ctx: _Context, settings: Settings
+) -> RunOutcome:
+    """An older snapshot than the one applied: no value may go backwards."""
+    counts = empty_counts()
+    counts["warnings"] = 1
+    samples = {
+        "skipped": [],
+        "warnings": [{"row": None, "column": None, "code": "stale_snapshot_ignored"}],
+    }
+    now = utcnow()
+    with sessions.begin() as session:
+        state = session.get_one(LeadSyncState, ctx.sheet_id)
+        _record_success(session, ctx, settings, state, "ignored", counts, samples, now)
+    return RunOutcome(ctx.run_id, ctx.sheet_id, ctx.customer_id, "ignored", counts)
+
+
+def _record_success(
+    session: Session,
+    ctx: _Context,
+    settings: Settings,
+    state: LeadSyncState,
+    run_status: str,
+    counts: dict[str, int],
+    samples: dict[str, Any],
+    now: datetime,
+) -> None:
+    state.status = "ok"
+    state.last_sync_at = now
+    state.last_success_at = now
+    state.error_code = None
+    state.error_message = None
+    state.consecutive_failures = 0
+    state.current_run_id = None
+    if run_status != "ignored":
+        state.counts = counts
+    if state.requested_at is None:
+        state.next_run_at = next_after_success(
+            now, settings.leads_sync_interval_seconds
+        )
+    run = session.get_one(SyncRun, ctx.run_id)
+    run.status = run_status
+    run.finished_at = now
+    run.counts = counts
+    run.samples = samples
+
+
+def _fail(
+    sessions: sessionmaker[Session],
+    ctx: _Context,
+    settings: Settings,
+    failure: SyncFailure,
+) -> RunOutcome:
+    now = utcnow()
+    with sessions.begin() as session:
+        state = session.get_one(LeadSyncState, ctx.sheet_id)
+        state.status = "failed"
+        state.last_sync_at = now
+        state.error_code = failure.code
+        state.error_message = failure.message
+        state.consecutive_failures += 1
+        state.current_run_id = None
+        if state.requested_at is None:
+            state.next_run_at = next_after_failure(
+                now,
+                settings.leads_sync_interval_seconds,
+                state.consecutive_failures,
+                failure.code,
+                failure.retry_after,
+            )
+        run = session.get_one(SyncRun, ctx.run_id)
+        run.status = "failed"
+        run.finished_at = now
+        run.error_code = failure.code
+        run.error_message = failure.message
+    return RunOutcome(
+        ctx.run_id,
+        ctx.sheet_id,
+        ctx.customer_id,
+        "failed",
+        error_code=failure.code,
+        error_message=failure.message,
+    )
+
+
+def _log(ctx: _Context, outcome: RunOutcome) -> None:
+    c = outcome.counts
+    log.info(
+        "sync run run_id=%s customer_id=%s sheet_id=%s status=%s error=%s "
+        "rows=%d leads=%d inserted=%d updated=%d unchanged=%d missing=%d "
+        "skipped=%d warnings=%d duration=%.2fs",
+        ctx.run_id,
+        ctx.customer_id,
+        ctx.sheet_id,
+        outcome.status,
+        outcome.error_code or "-",
+        c.get("rows_read", 0),
+        c.get("leads", 0),
+        c.get("inserted", 0),
+        c.get("updated", 0),
+        c.get("unchanged", 0),
+        c.get("missing", 0),
+        c.get("skipped", 0),
+        c.get("warnings", 0),
+        time.monotonic() - ctx.started,
+    )

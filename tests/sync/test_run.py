@@ -1,0 +1,240 @@
+"""One sheet's sync run against a fake Google and a real database."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadsync.config import Settings
+from leadsync.sheets.fake import FakeGoogle
+from leadsync.store.models import LeadChange, LeadRecord, LeadSyncState, SyncRun
+from leadsync.sync.run import sync_sheet
+from tests.conftest import FIXTURES
+from tests.helpers import (
+    load_expected,
+    make_customer,
+    register,
+    serve,
+    settings_fields,
+    stored,
+)
+
+META = (FIXTURES / "meta_lead_ads.csv").read_bytes()
+META_SETTINGS = settings_fields(
+    load_expected(FIXTURES / "meta_lead_ads.expected.json")["settings"]
+)
+
+
+def _shuffle(body: bytes, seed: int = 7) -> bytes:
+    lines = body.decode().split("\r\n")
+    header, rows = lines[0], [r for r in lines[1:] if r]
+    random.Random(seed).shuffle(rows)
+    return ("\r\n".join([header, *rows]) + "\r\n").encode()
+
+
+def _state(sessions: sessionmaker[Session], sheet_id: int) -> LeadSyncState:
+    with sessions() as session:
+        return session.get_one(LeadSyncState, sheet_id)
+
+
+def test_first_sync_stores_the_fixture_leads(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    expected = load_expected(FIXTURES / "meta_lead_ads.expected.json")
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "meta", META, **META_SETTINGS)
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert outcome.status == "ok", outcome.error_message
+    leads = stored(sessions)
+    keys = {lead["lead_key"] for lead in expected["leads"]}
+    assert set(leads) == keys
+    for lead in expected["leads"]:
+        got = leads[lead["lead_key"]]
+        if lead["row"] in {12, 13}:  # duplicates fold into rows 10 and 11
+            continue
+        for name in ("name", "email", "phone", "channel", "campaign"):
+            assert got[name] == lead[name], (lead["row"], name)
+    assert outcome.counts["inserted"] == len(keys) == 15
+    assert outcome.counts["skipped"] == 1
+    assert outcome.counts["rows_read"] == 19
+    state = _state(sessions, sheet)
+    assert state.status == "ok" and state.error_code is None
+    assert state.counts["leads"] == 15
+
+
+def test_second_sync_of_the_same_sheet_changes_nothing(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "meta", META, **META_SETTINGS)
+    sync_sheet(sessions, sheet, settings)
+    before = stored(sessions)
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert outcome.status == "unchanged"
+    assert outcome.counts["inserted"] == outcome.counts["updated"] == 0
+    assert stored(sessions) == before
+
+
+def test_shuffled_sheet_inserts_nothing_and_changes_no_value(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions)
+    body = (FIXTURES / "tiktok_leads.csv").read_bytes()
+    sheet = register(sessions, fake_google, customer, "tiktok", body, region="US")
+    sync_sheet(sessions, sheet, settings)
+    before = stored(sessions)
+    serve(fake_google, "tiktok", _shuffle(body))
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert outcome.status == "ok"
+    assert outcome.counts["inserted"] == 0
+    assert outcome.counts["updated"] == 0
+    after = stored(sessions)
+    assert set(after) == set(before)
+    for key, lead in before.items():
+        moved = dict(after[key], row=lead["row"], last_seen_at=lead["last_seen_at"])
+        assert moved == lead
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(LeadChange)) == 0
+
+
+def test_shortened_sheet_deletes_nothing_and_marks_missing(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "meta", META, **META_SETTINGS)
+    sync_sheet(sessions, sheet, settings)
+    before = stored(sessions)
+    lines = META.decode().split("\r\n")
+    shortened = "\r\n".join(lines[:8]) + "\r\n"  # header + rows 2..8
+    serve(fake_google, "meta", shortened.encode())
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    after = stored(sessions)
+    assert set(after) == set(before)
+    gone = {k for k, v in after.items() if v["missing_since"]}
+    assert len(gone) == outcome.counts["missing"] == 15 - 6
+    for key, lead in after.items():
+        assert lead["id"] == before[key]["id"]
+        assert lead["first_seen_at"] == before[key]["first_seen_at"]
+        assert lead["name"] == before[key]["name"]
+
+    serve(fake_google, "meta", META)
+    sync_sheet(sessions, sheet, settings)
+    assert not any(v["missing_since"] for v in stored(sessions).values())
+
+
+def test_app_owned_fields_survive_syncs(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "meta", META, **META_SETTINGS)
+    sync_sheet(sessions, sheet, settings)
+    with sessions.begin() as session:
+        for lead in session.scalars(select(LeadRecord)):
+            lead.status, lead.notes = "contacted", f"called {lead.id}"
+    serve(fake_google, "meta", _shuffle(META.replace(b"Dana", b"Dane")))
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert outcome.counts["updated"] == 2  # both of Dana's leads were renamed
+    for lead in stored(sessions).values():
+        assert lead["status"] == "contacted"
+        assert lead["notes"] == f"called {lead['id']}"
+
+
+def test_replaced_values_are_kept_in_history(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions, region="GB", locale="en_GB")
+    body = b"Name,Email,Phone\r\nAna Lima,ana@example.com,07700 900123\r\n"
+    sheet = register(sessions, fake_google, customer, "hist", body)
+    first = sync_sheet(sessions, sheet, settings)
+    serve(fake_google, "hist", body.replace(b"Ana Lima", b"Ana Lima-Souza"))
+
+    second = sync_sheet(sessions, sheet, settings)
+
+    with sessions() as session:
+        changes = list(session.scalars(select(LeadChange)))
+    assert [(c.field, c.old_value, c.new_value) for c in changes] == [
+        ("name", "Ana Lima", "Ana Lima-Souza")
+    ]
+    assert changes[0].run_id == second.run_id != first.run_id
+    assert changes[0].actor == "sync"
+
+
+def test_empty_cell_never_blanks_a_stored_value(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions, region="GB", locale="en_GB")
+    body = b"Name,Email,Phone,Source\r\nAna Lima,ana@example.com,07700 900123,FB\r\n"
+    sheet = register(sessions, fake_google, customer, "blank", body)
+    sync_sheet(sessions, sheet, settings)
+    serve(fake_google, "blank", b"Name,Email,Phone,Source\r\n,ana@example.com,,\r\n")
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert outcome.counts["updated"] == 0
+    lead = stored(sessions)["ana@example.com"]
+    assert (lead["name"], lead["phone"], lead["channel"]) == (
+        "Ana Lima",
+        "+447700900123",
+        "FB",
+    )
+
+
+def test_a_key_that_changes_kind_rekeys_the_lead(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions, region="GB", locale="en_GB")
+    body = b"Name,Email,Phone\r\nAna Lima,,07700 900123\r\n"
+    sheet = register(sessions, fake_google, customer, "rekey", body)
+    sync_sheet(sessions, sheet, settings)
+    (old,) = stored(sessions).values()
+    assert old["lead_key"] == "+447700900123"
+    serve(fake_google, "rekey", body.replace(b",,", b",ana@example.com,"))
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    (new,) = stored(sessions).values()
+    assert new["id"] == old["id"]
+    assert new["lead_key"] == "ana@example.com"
+    assert new["first_seen_at"] == old["first_seen_at"]
+    assert outcome.counts["inserted"] == 0 and outcome.counts["updated"] == 1
+    codes = [w["code"] for w in _last_run(sessions).samples["warnings"]]
+    assert "lead_rekeyed" in codes
+
+
+def _last_run(sessions: sessionmaker[Session]) -> SyncRun:
+    with sessions() as session:
+        run = session.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+        assert run is not None
+        return run
+
+
+def test_other_customers_and_sheets_are_never_touched(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    mine = make_customer(sessions, "Mine")
+    theirs = make_customer(sessions, "Theirs")
+    other_sheet = register(
+        sessions, fake_google, theirs, "theirs", META, **META_SETTINGS
+    )
+    sync_sheet(sessions, other_sheet, settings)
+    before = stored(sessions, customer_id=theirs)
+    sheet = register(sessions, fake_google, mine, "mine", META, **META_SETTINGS)
+
+    sync_sheet(sessions, sheet, settings)
+    serve(fake_google, "mine", b"Name,Email\r\nZed,zed@example.com\r\n")
+    sync_sheet(sessions, sheet, settings)
+
+    assert stored(sessions, customer_id=theirs) == before
+    assert len(stored(sessions, customer_id=mine)) == 16
