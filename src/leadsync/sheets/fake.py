@@ -91,8 +91,12 @@ class FakeGoogle:
         self.stopping = threading.Event()
         self._host = host
         self._server = _Server((host, port), self)
+        # A short poll interval makes close() quick; tests start many servers.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-google", daemon=True
+            target=self._server.serve_forever,
+            args=(0.05,),
+            name="fake-google",
+            daemon=True,
         )
         self._thread.start()
 

@@ -309,7 +309,7 @@ def _read_download(response: httpx.Response, job: _Job, attempt: int) -> Downloa
     )
     try:
         size, content_hash = _stream_into(spool, response, job)
-        if declared is not None and response.num_bytes_downloaded != declared:
+        if declared is not None and _received(response, size) != declared:
             raise SyncFailure("truncated_download")
         spool.seek(0)
         _refuse_html(spool.read(HTML_SNIFF_BYTES), content_type)
@@ -332,6 +332,13 @@ def _read_download(response: httpx.Response, job: _Job, attempt: int) -> Downloa
 def _content_length(response: httpx.Response) -> int | None:
     value = response.headers.get("Content-Length", "").strip()
     return int(value) if value.isdigit() else None
+
+
+def _received(response: httpx.Response, size: int) -> int:
+    # Content-Length counts the bytes on the wire, which differ from the body's
+    # size only when the body was compressed for the transfer.
+    coding = response.headers.get("Content-Encoding", "").strip().lower()
+    return size if coding in {"", "identity"} else response.num_bytes_downloaded
 
 
 def _stream_into(
