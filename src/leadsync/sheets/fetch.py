@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import random
 import tempfile
 import time
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from types import TracebackType
 from typing import BinaryIO, cast
 
@@ -26,7 +24,15 @@ import httpx
 from leadsync import __version__
 from leadsync.config import MIB, Settings
 from leadsync.errors import SyncFailure
-from leadsync.sheets.urls import SHEETS_HOST, SheetRef, export_url
+from leadsync.sheets.answers import (
+    is_sign_in,
+    last_modified,
+    may_follow,
+    origin,
+    refuse_html,
+    retry_after,
+)
+from leadsync.sheets.urls import SheetRef, export_url
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,6 @@ SPOOL_MEMORY_BYTES = 8 * MIB
 HTML_SNIFF_BYTES = 256 * 1024
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 30.0
-SIGN_IN_MARKERS = ("accounts.google.com", "ServiceLogin", "Sign in")
 _STATUS_CODES = {
     400: "tab_not_found",
     401: "sheet_not_public",
@@ -44,7 +49,6 @@ _STATUS_CODES = {
     404: "sheet_not_found",
 }
 _THROTTLED = frozenset({429, 503})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass
@@ -191,7 +195,7 @@ def _attempt(http: httpx.Client, job: _Job, attempt: int) -> Download:
 def _send(http: httpx.Client, job: _Job, url: httpx.URL) -> httpx.Response:
     headers = {"User-Agent": f"leadsync/{__version__}"}
     # Credentials go only where the export itself lives, never to a redirect target.
-    if _origin(url) == _origin(job.url):
+    if origin(url) == origin(job.url):
         headers.update(job.auth_headers)
     request = http.build_request(
         "GET", url, headers=headers, timeout=httpx.Timeout(job.remaining())
@@ -219,9 +223,9 @@ def _next_hop(response: httpx.Response, job: _Job) -> httpx.URL:
             "upstream_error", "Google redirected the download to an invalid address."
         ) from exc
 
-    if _is_sign_in(target):
+    if is_sign_in(target):
         raise SyncFailure("sheet_not_public")
-    if not _may_follow(target, job.url):
+    if not may_follow(target, job.url):
         raise SyncFailure(
             "upstream_error",
             f"The download was redirected to {target.host[:100]!r}, which is not a "
@@ -230,34 +234,13 @@ def _next_hop(response: httpx.Response, job: _Job) -> httpx.URL:
     return target
 
 
-def _is_sign_in(url: httpx.URL) -> bool:
-    path = url.path.lower()
-    markers = ("/servicelogin", "/signin", "/accounts")
-    return url.host == "accounts.google.com" or any(m in path for m in markers)
-
-
-def _may_follow(target: httpx.URL, base: httpx.URL) -> bool:
-    if _origin(target) == _origin(base):
-        return True
-    # Google's own download hosts only when we talk to Google: a redirect from a
-    # local fake (tests, demos) must never send a request to the internet.
-    scheme, host, port = _origin(target)
-    if base.host != SHEETS_HOST or (scheme, port) != ("https", 443):
-        return False
-    return host == SHEETS_HOST or host.endswith(".googleusercontent.com")
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
-
-
 def _answer(response: httpx.Response, job: _Job, attempt: int) -> Download:
     status = response.status_code
     if status == 200:
         return _read_download(response, job, attempt)
     # Throttled and failed bodies are closed unread: they are never parsed.
     if status in _THROTTLED:
-        raise _Retry("rate_limited", None, _retry_after(response))
+        raise _Retry("rate_limited", None, retry_after(response))
     if status >= 500:
         raise _Retry("upstream_error", _http_error(status), None)
     if status == 401 and job.auth_headers:
@@ -273,27 +256,6 @@ def _http_error(status: int) -> str:
         f"Google answered with an error (HTTP {status}). Nothing was changed; "
         "leadsync will try again automatically."
     )
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return _seconds_until(value)
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def _seconds_until(http_date: str) -> float | None:
-    try:
-        when = parsedate_to_datetime(http_date)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _read_download(response: httpx.Response, job: _Job, attempt: int) -> Download:
@@ -312,7 +274,7 @@ def _read_download(response: httpx.Response, job: _Job, attempt: int) -> Downloa
         if declared is not None and _received(response, size) != declared:
             raise SyncFailure("truncated_download")
         spool.seek(0)
-        _refuse_html(spool.read(HTML_SNIFF_BYTES), content_type)
+        refuse_html(spool.read(HTML_SNIFF_BYTES), content_type)
         spool.seek(0)
     except BaseException:
         spool.close()
@@ -323,7 +285,7 @@ def _read_download(response: httpx.Response, job: _Job, attempt: int) -> Downloa
         size=size,
         content_hash=content_hash,
         content_type=content_type,
-        modified_at=_last_modified(response),
+        modified_at=last_modified(response),
         attempts=attempt,
         final_url=str(response.url),
     )
@@ -366,35 +328,3 @@ def _stream_into(
             "upstream_error", "Google sent a download that could not be decoded."
         ) from exc
     return size, digest.hexdigest()
-
-
-def _refuse_html(head: bytes, content_type: str | None) -> None:
-    if not _looks_like_html(head, content_type):
-        return
-    text = head.decode("utf-8", "replace")
-    if any(marker in text for marker in SIGN_IN_MARKERS):
-        raise SyncFailure("sheet_not_public")
-    raise SyncFailure(
-        "upstream_error",
-        "Google sent a web page instead of the sheet's CSV. Nothing was changed; "
-        "leadsync will try again automatically.",
-    )
-
-
-def _looks_like_html(head: bytes, content_type: str | None) -> bool:
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if media_type in {"text/html", "application/xhtml+xml"}:
-        return True
-    start = head.lstrip(b" \t\r\n\xef\xbb\xbf")[:16].lower()
-    return start.startswith((b"<!doctype html", b"<html"))
-
-
-def _last_modified(response: httpx.Response) -> datetime | None:
-    value = response.headers.get("Last-Modified")
-    if not value:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
