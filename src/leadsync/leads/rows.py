@@ -1,0 +1,245 @@
+"""One record after the header: cleaned, classified, and normalized into a lead.
+
+This runs for every row of every sheet at every sync, so per-sheet work (column
+plans) is done once in ``RowReader.__init__`` and repeated values (names, phones,
+channels, campaigns) are read once per sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from leadsync.leads import classify
+from leadsync.leads.cells import (
+    FORMULA_START,
+    PLACEHOLDER,
+    clean,
+    column_letter,
+    has_invisible,
+    strip_prefix,
+    text_flags,
+    void_reason,
+)
+from leadsync.leads.dates import DateReader
+from leadsync.leads.emails import EmailResult, normalize_email
+from leadsync.leads.header import Layout
+from leadsync.leads.model import KeyKind, LeadRow, SheetSettings, SkippedRow, Warning
+from leadsync.leads.names import NameResult, normalize_name, repair_mojibake
+from leadsync.leads.phones import PhoneResult, normalize_phone
+
+Note = tuple[int, str, str | None]
+"""(column index, warning code, field)"""
+Outcome = tuple[LeadRow | SkippedRow, list[Warning]]
+
+_SCI_ID_RE = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
+_TEXT_FIELDS = ("channel", "campaign")
+_NAME_FIELDS = frozenset({"name", "first_name", "last_name"})
+
+
+class RowReader:
+    """Reads the records of one sheet, given its header layout and settings."""
+
+    def __init__(self, layout: Layout, settings: SheetSettings) -> None:
+        self.layout = layout
+        self.region = settings.region.upper()
+        self.dates = DateReader(settings.locale, settings.timezone)
+        self.width = layout.width
+        self.letters = [c.letter for c in layout.columns]
+        self.fields = [c.field for c in layout.columns]
+        self.prefixes = layout.prefixes
+        self.extras = [(i, c.key) for i, c in enumerate(layout.columns) if not c.field]
+        self.firsts = [n[:1] for n in layout.norms]
+        self.at = layout.fields
+        self._names: dict[str, NameResult] = {}
+        self._phones: dict[str, PhoneResult] = {}
+        self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def read(self, row: int, record: Sequence[str]) -> Outcome:
+        notes: list[Note] = []
+        raw, values = self._clean(record, notes)
+        if classify.is_blank(values):
+            return SkippedRow(row, "blank_row"), []
+        if classify.is_repeated_header(values, self.layout.norms, self.firsts):
+            return SkippedRow(row, "repeated_header"), []
+        if classify.has_test_marker(values):
+            return SkippedRow(row, "test_row"), []
+        lead = self._lead(row, raw, values, notes)
+        if classify.is_test(lead.name, lead.email, self._is_test_value(values)):
+            return SkippedRow(row, "test_row"), []
+        warnings = self._warnings(row, notes)
+        if lead.email is None and lead.phone is None:
+            reason = classify.without_contact(values)
+            kept = warnings if reason == "no_contact_fields" else []
+            return SkippedRow(row, reason), kept
+        lead.warnings = warnings
+        return lead, warnings
+
+    # -- cleaning ---------------------------------------------------------------
+
+    def _clean(
+        self, record: Sequence[str], notes: list[Note]
+    ) -> tuple[list[str], list[str]]:
+        """Cleaned cells (``raw``) and the values they stand for (``values``)."""
+        raw = [clean(cell) if cell else "" for cell in record]
+        if len(raw) < self.width:
+            raw.extend([""] * (self.width - len(raw)))
+        values = raw[:]
+        for index, value in enumerate(raw):
+            if value:
+                values[index] = self._value(index, value, record[index], notes)
+        return raw, values
+
+    def _value(self, index: int, value: str, cell: str, notes: list[Note]) -> str:
+        field = self.fields[index] if index < self.width else None
+        prefix = self.prefixes[index] if index < self.width else None
+        if prefix is not None:
+            value = strip_prefix(value, prefix)
+            if not value:
+                return ""
+        if field is not None:
+            if not cell.isascii() and has_invisible(cell):
+                notes.append((index, "invisible_chars_removed", field))
+            if value[0] == "'":
+                value = value[1:].strip()
+                notes.append((index, "apostrophe_stripped", field))
+                if not value:
+                    return ""
+        reason = void_reason(value, name=field in _NAME_FIELDS)
+        if reason is None:
+            return value
+        if reason != PLACEHOLDER:
+            notes.append((index, reason, field))
+        return ""
+
+    def _is_test_value(self, values: Sequence[str]) -> str | None:
+        index = self.layout.is_test
+        return values[index] if index is not None else None
+
+    # -- fields -----------------------------------------------------------------
+
+    def _lead(
+        self, row: int, raw: list[str], values: list[str], notes: list[Note]
+    ) -> LeadRow:
+        lead = LeadRow(row=row, lead_key="", key_kind="email")
+        at = self.at
+        for name, index in at.items():
+            if raw[index]:
+                lead.raw[name] = raw[index]
+        self._read_name(lead, values, notes)
+        if "email" in at and values[at["email"]]:
+            self._read_email(lead, values[at["email"]], at["email"], notes)
+        if "phone" in at and values[at["phone"]]:
+            self._read_phone(lead, values[at["phone"]], at["phone"], notes)
+        if "created_at" in at and values[at["created_at"]]:
+            self._read_date(lead, values[at["created_at"]], at["created_at"], notes)
+        for name in _TEXT_FIELDS:
+            if name in at and values[at[name]]:
+                setattr(lead, name, self._text(values[at[name]], at[name], name, notes))
+        if "external_id" in at and values[at["external_id"]]:
+            self._read_id(lead, values[at["external_id"]], at["external_id"], notes)
+        self._read_extra(lead, values, notes)
+        self._key(lead)
+        return lead
+
+    def _read_name(self, lead: LeadRow, values: list[str], notes: list[Note]) -> None:
+        at = self.at
+        if "name" in at:
+            index = at["name"]
+            text = values[index]
+        else:
+            parts = [values[at[p]] for p in ("first_name", "last_name") if p in at]
+            text = " ".join(p for p in parts if p)
+            index = at.get("first_name", at.get("last_name", -1))
+        if not text:
+            return
+        result = self._names.get(text)
+        if result is None:
+            result = self._names[text] = normalize_name(text)
+        lead.name = result[0]
+        for code in result[1]:
+            notes.append((index, code, "name"))
+
+    def _read_email(
+        self, lead: LeadRow, value: str, index: int, notes: list[Note]
+    ) -> None:
+        result: EmailResult = normalize_email(value)
+        lead.email, lead.secondary_emails = result[0], result[1]
+        for code in result[2]:
+            notes.append((index, code, "email"))
+
+    def _read_phone(
+        self, lead: LeadRow, value: str, index: int, notes: list[Note]
+    ) -> None:
+        result = self._phones.get(value)
+        if result is None:
+            result = self._phones[value] = normalize_phone(value, self.region)
+        lead.phone = result[0]
+        for code in result[1]:
+            notes.append((index, code, "phone"))
+
+    def _read_date(
+        self, lead: LeadRow, value: str, index: int, notes: list[Note]
+    ) -> None:
+        lead.created_at, code = self.dates.read(value)
+        if code is not None:
+            notes.append((index, code, "created_at"))
+
+    def _text(self, value: str, index: int, name: str, notes: list[Note]) -> str:
+        """Channel and campaign: verbatim, mojibake repaired, markup flagged."""
+        result = self._texts.get(value)
+        if result is None:
+            repaired = repair_mojibake(value)
+            text = repaired or value
+            codes = ("mojibake_repaired",) if repaired else ()
+            result = self._texts[value] = (text, codes + text_flags(text))
+        for code in result[1]:
+            notes.append((index, code, name))
+        return result[0]
+
+    def _read_id(
+        self, lead: LeadRow, value: str, index: int, notes: list[Note]
+    ) -> None:
+        if _SCI_ID_RE.fullmatch(value):
+            notes.append((index, "id_precision_lost", "external_id"))
+            return
+        lead.external_id = value
+        for code in text_flags(value):
+            notes.append((index, code, "external_id"))
+
+    def _read_extra(self, lead: LeadRow, values: list[str], notes: list[Note]) -> None:
+        extra = lead.extra
+        for index, key in self.extras:
+            value = values[index]
+            if value:
+                extra[key] = value
+                if value[0] in FORMULA_START or "<" in value or ":" in value:
+                    notes.extend((index, code, None) for code in text_flags(value))
+        for index in range(self.width, len(values)):
+            if values[index]:
+                extra[f"column_{column_letter(index)}"] = values[index]
+                notes.append((index, "row_wider_than_header", None))
+
+    def _key(self, lead: LeadRow) -> None:
+        """The external id when usable, else the email, else the E.164 phone."""
+        kind: KeyKind
+        if lead.external_id:
+            kind, key = "external_id", lead.external_id
+        elif lead.email:
+            kind, key = "email", lead.email
+        else:
+            kind, key = "phone", lead.phone or ""
+        lead.key_kind, lead.lead_key = kind, key
+
+    def _warnings(self, row: int, notes: list[Note]) -> list[Warning]:
+        seen: set[tuple[int, str]] = set()
+        out = []
+        for index, code, field in notes:
+            if (index, code) in seen:
+                continue
+            seen.add((index, code))
+            letter = (
+                self.letters[index] if 0 <= index < self.width else column_letter(index)
+            )
+            out.append(Warning(row, letter, code, field))
+        return out
