@@ -215,13 +215,15 @@ def test_oversized_body(fake: FakeGoogle, settings: Settings) -> None:
     assert time.monotonic() - started < 2.0
 
 
-def test_html_page_is_upstream_error(fake: FakeGoogle, settings: Settings) -> None:
+def test_html_page_instead_of_csv_is_sheet_not_public(
+    fake: FakeGoogle, settings: Settings
+) -> None:
     fake.put("leads-2024", "0", CSV, mode="html")
 
     result = failure(settings)
 
-    assert result.code == "upstream_error"
-    assert "web page instead of the sheet's CSV" in result.message
+    assert result.code == "sheet_not_public"
+    assert "Anyone with the link" in result.message
 
 
 def test_latency_and_concurrent_requests(fake: FakeGoogle, settings: Settings) -> None:

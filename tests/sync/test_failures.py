@@ -22,7 +22,7 @@ GOOD = b"Name,Email,Phone\r\nAna Lima,ana@example.com,+447700900123\r\n"
         ("private", GOOD, "sheet_not_public"),
         ("private_html", GOOD, "sheet_not_public"),
         ("deleted", GOOD, "sheet_not_found"),
-        ("html", GOOD, "upstream_error"),
+        ("html", GOOD, "sheet_not_public"),
         ("throttled", GOOD, "rate_limited"),
         ("broken", GOOD, "upstream_error"),
         ("truncated", GOOD, "truncated_download"),

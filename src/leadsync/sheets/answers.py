@@ -7,6 +7,7 @@ to retry and how old a sheet is. Used by ``fetch``; no I/O here.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -16,6 +17,11 @@ from leadsync.errors import SyncFailure
 from leadsync.sheets.urls import SHEETS_HOST
 
 SIGN_IN_MARKERS = ("accounts.google.com", "ServiceLogin", "Sign in")
+ERROR_PAGE = re.compile(
+    r"\b(?:Error\s+5\d\d|Server Error|temporarily unavailable|Too Many Requests"
+    r"|something went wrong)\b",
+    re.IGNORECASE,
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -63,17 +69,24 @@ def _seconds_until(http_date: str) -> float | None:
 
 
 def refuse_html(head: bytes, content_type: str | None) -> None:
-    """Raise if the body is a web page: Google's sign-in page or another page."""
+    """Raise if the body is a web page instead of CSV.
+
+    Google answers an unshared sheet with a sign-in or "request access" page, whose
+    wording changes with language and A/B tests, so any page is read as "not shared"
+    (cases/README.md) unless it is plainly one of Google's server-error pages.
+    """
     if not _looks_like_html(head, content_type):
         return
     text = head.decode("utf-8", "replace")
     if any(marker in text for marker in SIGN_IN_MARKERS):
         raise SyncFailure("sheet_not_public")
-    raise SyncFailure(
-        "upstream_error",
-        "Google sent a web page instead of the sheet's CSV. Nothing was changed; "
-        "leadsync will try again automatically.",
-    )
+    if ERROR_PAGE.search(text):
+        raise SyncFailure(
+            "upstream_error",
+            "Google sent an error page instead of the sheet's CSV. Nothing was "
+            "changed; leadsync will try again automatically.",
+        )
+    raise SyncFailure("sheet_not_public")
 
 
 def _looks_like_html(head: bytes, content_type: str | None) -> bool:

@@ -49,7 +49,8 @@ SIGN_IN_PAGE = (
 )
 OTHER_PAGE = (
     b"<!DOCTYPE html><html><head><title>Google Sheets</title></head>"
-    b"<body>Something went wrong. Try again later.</body></html>"
+    b"<body>You need access. Ask for access, or switch to an account with "
+    b"access.</body></html>"
 )
 NOT_FOUND_PAGE = (
     b"<!DOCTYPE html><html><body>Sorry, unable to open the file.</body></html>"

@@ -80,11 +80,11 @@ def sync_sheet(
 ) -> RunOutcome:
     """Run one sync of one sheet and record how it went. Never raises for the sheet."""
     owner = owner or lease.worker_name()
-    ctx = _start(sessions, sheet_id, trigger, owner)
+    ctx = _start(sessions, sheet_id, trigger, owner, settings.lease_seconds)
     if isinstance(ctx, RunOutcome):
         return ctx
     try:
-        with lease.LeaseKeeper(sessions, sheet_id, owner):
+        with lease.LeaseKeeper(sessions, sheet_id, owner, settings.lease_seconds):
             outcome = _execute(sessions, ctx, settings, client)
     except SyncFailure as failure:
         outcome = _fail(sessions, ctx, settings, failure)
@@ -99,7 +99,11 @@ def sync_sheet(
 
 
 def _start(
-    sessions: sessionmaker[Session], sheet_id: int, trigger: str, owner: str
+    sessions: sessionmaker[Session],
+    sheet_id: int,
+    trigger: str,
+    owner: str,
+    lease_seconds: float,
 ) -> _Context | RunOutcome:
     now = utcnow()
     with sessions.begin() as session:
@@ -111,10 +115,12 @@ def _start(
             state = LeadSyncState(sheet_id=sheet_id, customer_id=sheet.customer_id)
             session.add(state)
             session.flush()
-        if not lease.try_claim(session, sheet_id, owner, now, lease.LEASE_SECONDS):
+        if not lease.try_claim(session, sheet_id, owner, now, lease_seconds):
             return RunOutcome(None, sheet_id, sheet.customer_id, "busy")
         session.refresh(state)
         _close_lost_run(session, state, now)
+        if state.requested_at is not None:
+            trigger = "manual"  # a person asked, whoever runs it
         run = SyncRun(
             customer_id=sheet.customer_id,
             sheet_id=sheet_id,
@@ -174,8 +180,8 @@ def _execute(
     ):
         return _finish_unchanged(sessions, ctx, settings)
 
-    result = read_sheet(download.body, read_settings)
-    download.body.close()
+    with download:
+        result = read_sheet(download.body, read_settings)
     if result.status == "rejected":
         error = result.file_errors[0]
         raise SyncFailure(error.code, error.message)
