@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 
 from leadsync.leads.emails import TEST_LOCAL_PARTS, local_part
-from leadsync.leads.header import normalize_header
 from leadsync.leads.names import is_test_name
 
 TEST_MARKER = "<test lead:"
@@ -14,37 +13,6 @@ _TRUE_VALUES = frozenset({"true", "yes", "1"})
 _TOTALS_RE = re.compile(r"(?:total|subtotal|sub-total|grand\s+total|sum|count)\b", re.I)
 _NOTE_START_RE = re.compile(r"(?:note|nb|ps)\b|[*^]", re.I)
 _COLON_WORDS_RE = re.compile(r":\s*(\S+\s+){3,}\S+")
-
-
-def is_blank(values: Sequence[str]) -> bool:
-    return not any(values)
-
-
-def is_repeated_header(
-    values: Sequence[str], norms: Sequence[str], firsts: Sequence[str]
-) -> bool:
-    """At least two non-empty cells, and at least half of them equal (after header
-    normalisation) the header of their own column."""
-    filled = matches = 0
-    for index, value in enumerate(values):
-        if not value:
-            continue
-        filled += 1
-        if index >= len(norms) or not norms[index]:
-            continue
-        start = value[0].lower()
-        # Cheap test first: a cell starting with another letter or digit than its
-        # header cannot normalise to it.
-        if start.isalnum() and start != firsts[index]:
-            continue
-        if normalize_header(value) == norms[index]:
-            matches += 1
-    return filled >= 2 and matches * 2 >= filled
-
-
-def has_test_marker(values: Sequence[str]) -> bool:
-    """Meta's Lead Ads Testing Tool writes ``<test lead: ...>`` into answers."""
-    return any(v[:1] == "<" and v[:11].lower() == TEST_MARKER for v in values)
 
 
 def is_test(name: str | None, email: str | None, is_test_value: str | None) -> bool:

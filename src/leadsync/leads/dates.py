@@ -114,6 +114,8 @@ class DateReader:
 
     def _at(self, moment: datetime) -> CreatedAt:
         """A date-time with a fixed offset: the sheet's zone when none was written."""
+        if type(moment.tzinfo) is timezone:
+            return CreatedAt(moment, self.zone_name)  # a fixed offset already
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.zone)
         offset = moment.utcoffset() or timedelta(0)

@@ -80,7 +80,7 @@ def _read_rows(
     data: Sequence[Sequence[str]],
     settings: SheetSettings,
 ) -> None:
-    reader = RowReader(layout, settings)
+    reader = RowReader(layout, settings, data)
     row_warnings: list[Warning] = []
     first_row = layout.header_row + 1
     for offset, record in enumerate(data):

@@ -11,16 +11,8 @@ import re
 from collections.abc import Sequence
 
 from leadsync.leads import classify
-from leadsync.leads.cells import (
-    FORMULA_START,
-    PLACEHOLDER,
-    clean,
-    column_letter,
-    has_invisible,
-    strip_prefix,
-    text_flags,
-    void_reason,
-)
+from leadsync.leads.cellreader import CellReader, Note, overflow_key
+from leadsync.leads.cells import FORMULA_START, column_letter, text_flags
 from leadsync.leads.dates import DateReader
 from leadsync.leads.emails import EmailResult, normalize_email
 from leadsync.leads.header import Layout
@@ -28,20 +20,20 @@ from leadsync.leads.model import KeyKind, LeadRow, SheetSettings, SkippedRow, Wa
 from leadsync.leads.names import NameResult, normalize_name, repair_mojibake
 from leadsync.leads.phones import PhoneResult, normalize_phone
 
-Note = tuple[int, str, str | None]
-"""(column index, warning code, field)"""
 Outcome = tuple[LeadRow | SkippedRow, list[Warning]]
 
 _SCI_ID_RE = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
 _TEXT_FIELDS = ("channel", "campaign")
-_NAME_FIELDS = frozenset({"name", "first_name", "last_name"})
 
 
 class RowReader:
     """Reads the records of one sheet, given its header layout and settings."""
 
-    def __init__(self, layout: Layout, settings: SheetSettings) -> None:
+    def __init__(
+        self, layout: Layout, settings: SheetSettings, data: Sequence[Sequence[str]]
+    ) -> None:
         self.layout = layout
+        self.cells = CellReader(layout, data)
         self.region = settings.region.upper()
         self.dates = DateReader(settings.locale, settings.timezone)
         self.width = layout.width
@@ -49,68 +41,30 @@ class RowReader:
         self.fields = [c.field for c in layout.columns]
         self.prefixes = layout.prefixes
         self.extras = [(i, c.key) for i, c in enumerate(layout.columns) if not c.field]
-        self.firsts = [n[:1] for n in layout.norms]
         self.at = layout.fields
         self._names: dict[str, NameResult] = {}
         self._phones: dict[str, PhoneResult] = {}
         self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def read(self, row: int, record: Sequence[str]) -> Outcome:
-        notes: list[Note] = []
-        raw, values = self._clean(record, notes)
-        if classify.is_blank(values):
+        raw, values, notes, filled, header_like, marked = self.cells.read(record)
+        if not filled:
             return SkippedRow(row, "blank_row"), []
-        if classify.is_repeated_header(values, self.layout.norms, self.firsts):
+        # A pasted header: two or more cells, at least half equal to their header.
+        if filled >= 2 and header_like * 2 >= filled:
             return SkippedRow(row, "repeated_header"), []
-        if classify.has_test_marker(values):
+        if marked:
             return SkippedRow(row, "test_row"), []
         lead = self._lead(row, raw, values, notes)
         if classify.is_test(lead.name, lead.email, self._is_test_value(values)):
             return SkippedRow(row, "test_row"), []
-        warnings = self._warnings(row, notes)
+        warnings = self._warnings(row, notes) if notes else []
         if lead.email is None and lead.phone is None:
             reason = classify.without_contact(values)
             kept = warnings if reason == "no_contact_fields" else []
             return SkippedRow(row, reason), kept
         lead.warnings = warnings
         return lead, warnings
-
-    # -- cleaning ---------------------------------------------------------------
-
-    def _clean(
-        self, record: Sequence[str], notes: list[Note]
-    ) -> tuple[list[str], list[str]]:
-        """Cleaned cells (``raw``) and the values they stand for (``values``)."""
-        raw = [clean(cell) if cell else "" for cell in record]
-        if len(raw) < self.width:
-            raw.extend([""] * (self.width - len(raw)))
-        values = raw[:]
-        for index, value in enumerate(raw):
-            if value:
-                values[index] = self._value(index, value, record[index], notes)
-        return raw, values
-
-    def _value(self, index: int, value: str, cell: str, notes: list[Note]) -> str:
-        field = self.fields[index] if index < self.width else None
-        prefix = self.prefixes[index] if index < self.width else None
-        if prefix is not None:
-            value = strip_prefix(value, prefix)
-            if not value:
-                return ""
-        if field is not None:
-            if not cell.isascii() and has_invisible(cell):
-                notes.append((index, "invisible_chars_removed", field))
-            if value[0] == "'":
-                value = value[1:].strip()
-                notes.append((index, "apostrophe_stripped", field))
-                if not value:
-                    return ""
-        reason = void_reason(value, name=field in _NAME_FIELDS)
-        if reason is None:
-            return value
-        if reason != PLACEHOLDER:
-            notes.append((index, reason, field))
-        return ""
 
     def _is_test_value(self, values: Sequence[str]) -> str | None:
         index = self.layout.is_test
@@ -217,7 +171,7 @@ class RowReader:
                     notes.extend((index, code, None) for code in text_flags(value))
         for index in range(self.width, len(values)):
             if values[index]:
-                extra[f"column_{column_letter(index)}"] = values[index]
+                extra[overflow_key(index)] = values[index]
                 notes.append((index, "row_wider_than_header", None))
 
     def _key(self, lead: LeadRow) -> None:

@@ -1,0 +1,148 @@
+"""The cells of one row: cleaned, prefixes removed, placeholders and formula errors
+emptied, with their warnings.
+
+What a cell becomes depends only on its column and its text, and most columns of a
+lead sheet repeat a few values (campaign, ad set, form, platform, status), so those
+columns are read once per distinct value. Columns of mostly unique values (ids,
+emails, times) skip the memo, which would only cost memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from leadsync.leads.cells import (
+    PLACEHOLDER,
+    clean,
+    column_letter,
+    has_invisible,
+    strip_prefix,
+    void_reason,
+)
+from leadsync.leads.classify import TEST_MARKER
+from leadsync.leads.header import Layout, normalize_header
+
+CellCodes = tuple[tuple[str, str | None], ...]
+"""(warning code, field) pairs of one cell"""
+CellInfo = tuple[str, str, CellCodes, int]
+"""(cleaned text, value, warnings, flags: HEADER_LIKE | TEST_LIKE)"""
+HEADER_LIKE = 1  # equals its column's header (after header normalisation)
+TEST_LIKE = 2  # starts with Meta's testing-tool marker
+Note = tuple[int, str, str | None]
+"""(column index, warning code, field)"""
+
+_NAME_FIELDS = frozenset({"name", "first_name", "last_name"})
+_SAMPLE_ROWS = 2000
+_EMPTY: CellInfo = ("", "", (), 0)
+
+
+class CellReader:
+    def __init__(self, layout: Layout, data: Sequence[Sequence[str]]) -> None:
+        self.width = layout.width
+        self.fields = [c.field for c in layout.columns]
+        self.prefixes = layout.prefixes
+        self.norms = layout.norms
+        sample = data[:_SAMPLE_ROWS]
+        self.memos: list[dict[str, CellInfo] | None] = [
+            {} if _repeats(sample, index) else None for index in range(self.width)
+        ]
+
+    def read(
+        self, record: Sequence[str]
+    ) -> tuple[list[str], list[str], list[Note], int, int, bool]:
+        """Cleaned texts, values, warnings, the counts of non-empty cells and of cells
+        equal to their column's header, and whether a cell has the test marker."""
+        raw: list[str] = []
+        values: list[str] = []
+        notes: list[Note] = []
+        filled = header_like = test_like = 0
+        memos = self.memos
+        width = self.width
+        for index, cell in enumerate(record):
+            if not cell:
+                info = _EMPTY
+            elif index >= width:
+                info = self._cell(index, cell)
+            else:
+                memo = memos[index]
+                if memo is None:
+                    info = self._cell(index, cell)
+                else:
+                    found = memo.get(cell)
+                    info = (
+                        found
+                        if found
+                        else memo.setdefault(cell, self._cell(index, cell))
+                    )
+            raw.append(info[0])
+            values.append(info[1])
+            if info[1]:
+                filled += 1
+                if info[3]:
+                    header_like += info[3] & HEADER_LIKE
+                    test_like |= info[3] & TEST_LIKE
+            if info[2]:
+                notes.extend((index, code, field) for code, field in info[2])
+        if len(raw) < width:
+            missing = [""] * (width - len(raw))
+            raw.extend(missing)
+            values.extend(missing)
+        return raw, values, notes, filled, header_like, bool(test_like)
+
+    def _cell(self, index: int, cell: str) -> CellInfo:
+        text = cell.strip() if cell.isascii() and "\r" not in cell else clean(cell)
+        if not text:
+            return _EMPTY
+        codes: list[tuple[str, str | None]] = []
+        value = self._value(index, text, cell, codes)
+        if not value:
+            return text, value, tuple(codes), 0
+        flags = HEADER_LIKE if self._is_header(index, value) else 0
+        if value[0] == "<" and value[:11].lower() == TEST_MARKER:
+            flags |= TEST_LIKE
+        return text, value, tuple(codes), flags
+
+    def _value(
+        self, index: int, value: str, cell: str, codes: list[tuple[str, str | None]]
+    ) -> str:
+        inside = index < self.width
+        field = self.fields[index] if inside else None
+        prefix = self.prefixes[index] if inside else None
+        if prefix is not None:
+            value = strip_prefix(value, prefix)
+            if not value:
+                return ""
+        if field is not None:
+            if not cell.isascii() and has_invisible(cell):
+                codes.append(("invisible_chars_removed", field))
+            if value[0] == "'":
+                value = value[1:].strip()
+                codes.append(("apostrophe_stripped", field))
+                if not value:
+                    return ""
+        reason = void_reason(value, name=field in _NAME_FIELDS)
+        if reason is None:
+            return value
+        if reason != PLACEHOLDER:
+            codes.append((reason, field))
+        return ""
+
+    def _is_header(self, index: int, value: str) -> bool:
+        norm = self.norms[index] if index < self.width else ""
+        if not norm:
+            return False
+        # Cheap test first: a different first letter or digit cannot normalise equal.
+        start = value[0]
+        if start.isalnum() and start.lower() != norm[0]:
+            return False
+        return normalize_header(value) == norm
+
+
+def _repeats(sample: Sequence[Sequence[str]], index: int) -> bool:
+    """Whether a column's sample holds each value twice on average."""
+    cells = [r[index] for r in sample if index < len(r) and r[index]]
+    return len(set(cells)) * 2 <= len(cells)
+
+
+def overflow_key(index: int) -> str:
+    return f"column_{column_letter(index)}"
