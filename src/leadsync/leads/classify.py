@@ -10,7 +10,7 @@ from leadsync.leads.names import is_test_name
 
 TEST_MARKER = "<test lead:"
 _TRUE_VALUES = frozenset({"true", "yes", "1"})
-_TOTALS_RE = re.compile(r"(?:total|subtotal|sub-total|grand\s+total|sum|count)\b", re.I)
+_TOTALS_RE = re.compile(r"(?:(?:sub-?|grand\s+)?totals?|sum|count)\b", re.I)
 _NOTE_START_RE = re.compile(r"(?:note|nb|ps)\b|[*^]", re.I)
 _COLON_WORDS_RE = re.compile(r":\s*(\S+\s+){3,}\S+")
 
