@@ -9,6 +9,7 @@ emails, times) skip the memo, which would only cost memory.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 
 from leadsync.leads.cells import (
@@ -33,6 +34,7 @@ Note = tuple[int, str, str | None]
 
 _NAME_FIELDS = frozenset({"name", "first_name", "last_name"})
 _SAMPLE_ROWS = 2000
+_SHORT = 12  # longer cells cannot be a placeholder or a formula error
 _EMPTY: CellInfo = ("", "", (), 0)
 
 
@@ -42,6 +44,12 @@ class CellReader:
         self.fields = [c.field for c in layout.columns]
         self.prefixes = layout.prefixes
         self.norms = layout.norms
+        # First characters that make a long ASCII cell plain: no prefix, apostrophe,
+        # macro, formula error or markup, and not its column's header.
+        self.plain_starts = [
+            _plain_starts(norm, prefix)
+            for norm, prefix in zip(layout.norms, layout.prefixes, strict=True)
+        ] + [_plain_starts("", None)]
         sample = data[:_SAMPLE_ROWS]
         self.memos: list[dict[str, CellInfo] | None] = [
             {} if _repeats(sample, index) else None for index in range(self.width)
@@ -90,6 +98,14 @@ class CellReader:
         return raw, values, notes, filled, header_like, bool(test_like)
 
     def _cell(self, index: int, cell: str) -> CellInfo:
+        if (
+            len(cell) > _SHORT
+            and cell[0] in self.plain_starts[min(index, self.width)]
+            and cell.isascii()
+            and not cell[-1].isspace()
+            and "\r" not in cell
+        ):
+            return cell, cell, (), 0  # nothing to clean, strip, void or flag
         text = cell.strip() if cell.isascii() and "\r" not in cell else clean(cell)
         if not text:
             return _EMPTY
@@ -136,6 +152,14 @@ class CellReader:
         if start.isalnum() and start.lower() != norm[0]:
             return False
         return normalize_header(value) == norm
+
+
+def _plain_starts(norm: str, prefix: str | None) -> frozenset[str]:
+    starts = set(string.ascii_letters + string.digits)
+    starts -= {norm[:1].lower(), norm[:1].upper()}
+    if prefix:
+        starts -= {prefix[0].lower(), prefix[0].upper()}
+    return frozenset(starts)
 
 
 def _repeats(sample: Sequence[Sequence[str]], index: int) -> bool:

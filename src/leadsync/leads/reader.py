@@ -6,7 +6,9 @@ fill-down. Pure: the only input is the given bytes (or binary stream).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import pairwise
 from typing import BinaryIO
 
@@ -39,11 +41,31 @@ def read_sheet(
     """Read one snapshot of a sheet with its settings."""
     raw = data if isinstance(data, bytes | bytearray) else data.read()
     try:
-        text = decode_body(bytes(raw), content_type)
-        records = parse_records(text)
-        return _read_records(records, ends_with_line_break(text), settings)
+        with _gc_paused():
+            text = decode_body(bytes(raw), content_type)
+            records = parse_records(text)
+            return _read_records(records, ends_with_line_break(text), settings)
     except SyncFailure as failure:
         return _rejected(failure)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a snapshot is read.
+
+    Reading builds millions of small objects that all stay alive until the end, so
+    every collection would walk them again for nothing (a third of the time on a
+    100k-row sheet). Reference counting still frees everything as usual; the pause
+    is process-wide but ends with the read, and a collector that was already off
+    stays off.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _rejected(failure: SyncFailure) -> ReadResult:
