@@ -34,6 +34,7 @@ Note = tuple[int, str, str | None]
 
 _NAME_FIELDS = frozenset({"name", "first_name", "last_name"})
 _SAMPLE_ROWS = 2000
+_NOT_ALNUM = " +-=@#'\"()<>[]{}*^.,;:/\\_|~!?$%&"
 _SHORT = 12  # longer cells cannot be a placeholder or a formula error
 _EMPTY: CellInfo = ("", "", (), 0)
 
@@ -149,6 +150,8 @@ class CellReader:
             return False
         # Cheap test first: a different first letter or digit cannot normalise equal.
         start = value[0]
+        if not start.isalnum():
+            start = value.lstrip(_NOT_ALNUM)[:1]
         if start.isalnum() and start.lower() != norm[0]:
             return False
         return normalize_header(value) == norm
@@ -163,9 +166,9 @@ def _plain_starts(norm: str, prefix: str | None) -> frozenset[str]:
 
 
 def _repeats(sample: Sequence[Sequence[str]], index: int) -> bool:
-    """Whether a column's sample holds each value twice on average."""
+    """Whether a column's first rows repeat values often enough to read each once."""
     cells = [r[index] for r in sample if index < len(r) and r[index]]
-    return len(set(cells)) * 2 <= len(cells)
+    return len(set(cells)) * 5 <= len(cells) * 4
 
 
 def overflow_key(index: int) -> str:
