@@ -125,10 +125,6 @@ def text_flags(value: str) -> tuple[str, ...]:
     return ()
 
 
-def has_markup(value: str) -> bool:
-    return "markup_in_text" in text_flags(value)
-
-
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA: the sheet's column letters."""
     letters = ""
