@@ -94,6 +94,17 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
+def pg_sessions(pg_database: str) -> Iterator[sessionmaker[Session]]:
+    """PostgreSQL alone, for what only PostgreSQL does (scale-out)."""
+    engine = make_engine(pg_database)
+    yield make_sessionmaker(engine)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
 def fake_google() -> Iterator[FakeGoogle]:
     with FakeGoogle() as fake:
         yield fake

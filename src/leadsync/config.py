@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite:///leadsync.db"
 DEFAULT_GOOGLE_BASE_URL = "https://docs.google.com"
@@ -46,7 +46,8 @@ class Settings:
     fetch_timeout_seconds: float = 120.0
     fetch_retries: int = 4
     max_retry_after_seconds: float = 60.0
-    extra: Mapping[str, str] = field(default_factory=dict)
+    sync_concurrency: int = 16
+    lease_seconds: float = 90.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,4 +69,6 @@ class Settings:
             max_retry_after_seconds=_float(
                 env, "LEADSYNC_MAX_RETRY_AFTER_SECONDS", 60.0
             ),
+            sync_concurrency=max(1, _int(env, "LEADSYNC_SYNC_CONCURRENCY", 16)),
+            lease_seconds=max(3.0, _float(env, "LEADSYNC_LEASE_SECONDS", 90.0)),
         )

@@ -15,11 +15,12 @@ TRANSIENT_CODES = frozenset(
 MESSAGES: dict[str, str] = {
     "invalid_url": (
         "This is not a Google Sheets link we can read. Paste the link from the "
-        "browser's address bar while the sheet is open (docs.google.com/spreadsheets/d/...)."
+        "browser's address bar while the sheet is open "
+        "(docs.google.com/spreadsheets/d/...)."
     ),
     "sheet_not_public": (
         "Google asked for a sign-in instead of giving the sheet. In Google Sheets, "
-        "click Share and set General access to \"Anyone with the link\" (Viewer)."
+        'click Share and set General access to "Anyone with the link" (Viewer).'
     ),
     "sheet_not_found": (
         "Google says this spreadsheet does not exist. It may have been deleted or the "

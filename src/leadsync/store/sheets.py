@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadsync.errors import Conflict, InvalidInput, NotFound
-from leadsync.leads.model import FIELDS, LEAD_FIELDS, SheetSettings
+from leadsync.leads.model import FIELDS, SheetSettings
 from leadsync.sheets.urls import parse_sheet_url
 from leadsync.store.customers import check_locale, check_region, check_timezone
 from leadsync.store.models import Customer, LeadSyncState, SheetSourceConfig
@@ -28,6 +28,7 @@ SHEET_FIELDS = (
     "fill_down",
 )
 MAX_HEADER_ROW = 1000
+FILL_DOWN_FIELDS = ("name", "created_at", "channel", "campaign")
 
 
 def clean_sheet_fields(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,9 +106,13 @@ def _clean_fill_down(value: Any) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidInput("fill_down must be a list of field names")
-    unknown = [v for v in value if v not in LEAD_FIELDS]
+    unknown = [v for v in value if v not in FILL_DOWN_FIELDS]
     if unknown:
-        raise InvalidInput(f"fill_down: unknown field(s) {', '.join(unknown)}")
+        # Copying an email, phone or id down would merge different people.
+        raise InvalidInput(
+            f"fill_down: {', '.join(unknown)} cannot be filled down "
+            f"(use {', '.join(FILL_DOWN_FIELDS)})"
+        )
     return sorted(set(value))
 
 

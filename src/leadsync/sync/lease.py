@@ -23,7 +23,7 @@ from leadsync.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 90.0
+LEASE_SECONDS = 90.0  # default; LEADSYNC_LEASE_SECONDS overrides
 
 
 def worker_name() -> str:

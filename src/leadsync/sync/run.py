@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.config import Settings
 from leadsync.errors import NotFound, SyncFailure
-from leadsync.leads.model import LEAD_FIELDS, ReadResult, Warning
+from leadsync.leads.model import LEAD_FIELDS, ReadResult, SheetSettings, Warning
 from leadsync.leads.reader import read_sheet
 from leadsync.sheets.fetch import Download, download_sheet
 from leadsync.sheets.urls import SheetRef
@@ -134,6 +134,7 @@ def _start(
         state.current_run_id = run.id
         state.requested_at = None
         ref = SheetRef(sheet.spreadsheet_id, sheet.gid)
+        session.flush()
         session.expunge(state)
         return _Context(
             run.id, sheet_id, sheet.customer_id, ref, time.monotonic(), now, state
@@ -164,7 +165,18 @@ def _execute(
         customer = session.get_one(Customer, ctx.customer_id)
         read_settings = reading_settings(sheet, customer)
 
-    download = download_sheet(ctx.ref, settings, client=client)
+    with download_sheet(ctx.ref, settings, client=client) as download:
+        return _judge(sessions, ctx, settings, download, read_settings)
+
+
+def _judge(
+    sessions: sessionmaker[Session],
+    ctx: _Context,
+    settings: Settings,
+    download: Download,
+    read_settings: SheetSettings,
+) -> RunOutcome:
+    """Stale, unchanged, rejected, empty, or applied."""
     state = ctx.state
     stale = (
         download.modified_at is not None
@@ -180,8 +192,7 @@ def _execute(
     ):
         return _finish_unchanged(sessions, ctx, settings)
 
-    with download:
-        result = read_sheet(download.body, read_settings)
+    result = read_sheet(download.body, read_settings)
     if result.status == "rejected":
         error = result.file_errors[0]
         raise SyncFailure(error.code, error.message)

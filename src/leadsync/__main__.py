@@ -1,0 +1,5 @@
+"""``python -m leadsync`` is the ``leadsync`` command."""
+
+from leadsync.cli import main
+
+main()
