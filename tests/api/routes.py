@@ -69,6 +69,7 @@ ROUTES = [
         "write",
         body=lambda t: {"status": "contacted", "notes": "called"},
     ),
+    Route("GET", lambda t: f"/api/leads/{t.lead_ids[0]}", "read"),
     Route("GET", lambda t: f"/api/leads/{t.lead_ids[0]}/history", "read"),
     Route(
         "GET", lambda t: f"/api/leads/export.csv?customer_id={t.customer_id}", "read"

@@ -83,6 +83,13 @@ def leads_sync_state(
         }
 
 
+@router.get("/{lead_id:int}")
+def leads_get(ctx: Ctx, caller: Caller, lead_id: int = LeadId) -> dict[str, Any]:
+    """One lead."""
+    with ctx.sessions() as session:
+        return lead_item(visible_lead(session, lead_id, caller.customer_id))
+
+
 @router.patch("/{lead_id:int}")
 def leads_update(
     body: LeadPatch, ctx: Ctx, caller: Caller, lead_id: int = LeadId
