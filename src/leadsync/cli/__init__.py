@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from leadsync.cli import data, run
+from leadsync.cli import data, demo, keys, run, serve, worker
 from leadsync.cli.context import setup_logging
 
 cli = typer.Typer(
@@ -20,6 +20,10 @@ cli.command("leads")(data.leads)
 cli.command("status")(data.status)
 cli.command("sync")(run.sync)
 cli.command("preview")(run.preview)
+cli.command("worker")(worker.worker)
+cli.command("demo")(demo.demo)
+cli.add_typer(keys.keys_cli, name="keys")
+cli.command("serve")(serve.serve)
 
 
 @cli.callback()
