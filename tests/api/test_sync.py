@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -10,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.sheets.fake import FakeGoogle
-from leadsync.store.models import SyncRun
+from leadsync.store.models import LeadSyncState, SyncRun
+from leadsync.store.types import utcnow
 from tests.api.conftest import LEADS_CSV, RecordingRunner, World, bearer
 from tests.conftest import sheet_url, spreadsheet_id
 
@@ -106,3 +108,22 @@ def test_queued_sheet_is_not_handed_over_twice(
     answers = [quiet_client.post(path, headers=headers).json() for _ in range(3)]
     assert runner.kicked == [world.a.sheet_id]
     assert [a["queued"] for a in answers] == [True, False, False]
+
+
+def test_a_stranded_queued_sheet_is_handed_over_again(
+    quiet_client: TestClient,
+    world: World,
+    runner: RecordingRunner,
+    sessions: sessionmaker[Session],
+) -> None:
+    headers = bearer(world.token("editor"))
+    path = f"/api/sheets/{world.a.sheet_id}/sync"
+    quiet_client.post(path, headers=headers)
+    with sessions.begin() as session:  # as if the API restarted long ago
+        state = session.get_one(LeadSyncState, world.a.sheet_id)
+        state.requested_at = utcnow() - timedelta(minutes=5)
+
+    answer = quiet_client.post(path, headers=headers).json()
+
+    assert answer["queued"] is False
+    assert runner.kicked == [world.a.sheet_id, world.a.sheet_id]

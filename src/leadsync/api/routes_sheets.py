@@ -15,7 +15,8 @@ from leadsync.api.schemas import MAX_ID, PreviewRequest, SheetCreate, SheetUpdat
 from leadsync.store import sheets as sheet_store
 from leadsync.store.models import SheetSourceConfig
 from leadsync.store.state import list_states, run_item, state_item
-from leadsync.store.sync_requests import is_busy, lock_state
+from leadsync.store.sync_requests import is_busy, is_stranded, lock_state
+from leadsync.store.types import utcnow
 from leadsync.sync.queue import current_run, request_sync
 
 router = APIRouter(prefix="/api/sheets", tags=["sheets"])
@@ -94,7 +95,9 @@ def sheets_sync(ctx: Ctx, caller: Caller, sheet_id: int = SheetId) -> dict[str, 
     with ctx.sessions.begin() as session:
         sheet = sheet_store.get_sheet(session, sheet_id, customer_id=caller.customer_id)
         require_writer(caller)
-        busy = is_busy(lock_state(session, sheet.id))
+        locked = lock_state(session, sheet.id)
+        busy = is_busy(locked)
+        stranded = locked is not None and is_stranded(locked, utcnow())
         state = request_sync(session, sheet.id, sheet.customer_id)
         run = current_run(session, state)
         answer = {
@@ -103,6 +106,6 @@ def sheets_sync(ctx: Ctx, caller: Caller, sheet_id: int = SheetId) -> dict[str, 
             "sync_state": state_item(state),
             "run": run_item(run) if run is not None else None,
         }
-    if not busy:
+    if not busy or stranded:
         ctx.runner.kick(sheet_id)
     return answer
