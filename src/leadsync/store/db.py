@@ -53,6 +53,16 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        # We emit BEGIN ourselves (below) instead of letting sqlite3 do it lazily.
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn: Any) -> None:
+        # A deferred transaction that reads and then writes fails at once with
+        # SQLITE_BUSY when another connection wrote in between (the busy timeout
+        # does not apply to that upgrade). Taking the write lock at BEGIN makes
+        # writers queue on the busy timeout instead; WAL readers are not blocked.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
