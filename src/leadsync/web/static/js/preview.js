@@ -1,0 +1,64 @@
+// What a sync would make of a sheet (POST /api/sheets/preview): the header found,
+// how each column maps, the first leads, and what is skipped and why.
+import { announce, clear, el } from "./dom.js";
+
+const FIRST_ROWS = 5;
+const SKIP_WORDS = {
+  blank_row: "empty rows",
+  pre_header_row: "rows above the header (titles, notes)",
+  repeated_header: "the header repeated further down",
+  totals_row: "totals or summary rows",
+  section_header: "section headings (e.g. a month's name)",
+  note_row: "notes written across a row",
+  test_row: "test leads",
+  no_contact_fields: "rows without an email or phone number",
+};
+const LEAD_COLUMNS = ["name", "email", "phone", "created_at", "channel", "campaign"];
+
+function table(caption, headers, rows) {
+  return el(
+    "table",
+    { class: "compact" },
+    el("caption", {}, caption),
+    el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, ...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", {}, c ?? ""))))),
+  );
+}
+
+function columns(result) {
+  const rows = result.columns.map((c) => [c.letter, c.header, c.field || "kept as an extra column"]);
+  return table("How each column maps", ["Column", "Header", "Becomes"], rows);
+}
+
+function firstLeads(result) {
+  const rows = result.leads.slice(0, FIRST_ROWS).map((lead) => [String(lead.row), ...LEAD_COLUMNS.map((f) => lead[f])]);
+  const caption = `The first ${rows.length} of ${result.leads.length} leads`;
+  return table(caption, ["Row", "Name", "Email", "Phone", "Created", "Channel", "Campaign"], rows);
+}
+
+function skipped(result) {
+  if (result.skipped.length === 0) return el("p", {}, "No row would be skipped.");
+  const byReason = new Map();
+  for (const { row, reason } of result.skipped) {
+    byReason.set(reason, [...(byReason.get(reason) || []), row]);
+  }
+  const items = [...byReason].map(([reason, rows]) =>
+    el("li", {}, `${rows.length} skipped: ${SKIP_WORDS[reason] || reason} (rows ${rows.slice(0, 10).join(", ")}${rows.length > 10 ? ", …" : ""})`),
+  );
+  return el("div", {}, el("h3", {}, "What would be skipped"), el("ul", {}, ...items));
+}
+
+export function renderPreview(result) {
+  const section = document.getElementById("preview");
+  const body = clear(document.getElementById("preview-body"));
+  if (result.status !== "ok") {
+    body.append(el("p", { class: "error" }, "This sheet cannot be read:"), el("ul", {}, ...result.file_errors.map((e) => el("li", {}, e.message))));
+  } else {
+    const header = result.header_row ? `The header is row ${result.header_row}.` : "No header row was found.";
+    const warnings = result.warnings.length ? ` ${result.warnings.length} cells have warnings (kept as typed).` : "";
+    body.append(el("p", {}, header + warnings), columns(result), firstLeads(result), skipped(result));
+  }
+  section.hidden = false;
+  document.getElementById("preview-title").focus();
+  announce(`Preview ready: ${result.leads.length} leads, ${result.skipped.length} rows skipped.`);
+}

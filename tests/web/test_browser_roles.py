@@ -1,0 +1,124 @@
+"""What viewers and editors may do in the UI, and the API behind it agrees."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from leadsync.sync.run import sync_sheet
+from tests.helpers import register, stored
+from tests.web.conftest import Site
+from tests.web.pages import (
+    LEADS_CSV,
+    csrf_token,
+    lead_count,
+    log_in,
+    open_tab,
+    sheet_row,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def _synced(site: Site, label: str = "Website form") -> int:
+    sheet = register(
+        site.sessions, site.fake, site.customer_id, "roles", LEADS_CSV, label=label
+    )
+    assert sync_sheet(site.sessions, sheet, site.settings).status == "ok"
+    return sheet
+
+
+def test_a_viewer_sees_no_edit_controls_and_the_api_refuses_its_writes(
+    page: Page, site: Site
+) -> None:
+    sheet = _synced(site)
+    log_in(page, site.tokens["viewer"])
+    table = page.get_by_role("table", name="Leads")
+    expect(table).to_contain_text("Ana Lima")
+    expect(table.get_by_role("combobox")).to_have_count(0)
+    expect(table.get_by_role("textbox")).to_have_count(0)
+
+    open_tab(page, "Lead sources")
+    expect(sheet_row(page, "Website form")).to_be_visible()
+    for name in ("Sync now", "Disable", "Delete", "Save", "Preview"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
+    expect(page.get_by_label("Sheet URL")).to_have_count(0)
+
+    headers = {"X-CSRF-Token": csrf_token(page)}
+    assert page.request.post(f"/api/sheets/{sheet}/sync", headers=headers).status == 403
+    lead_id = next(iter(stored(site.sessions).values()))["id"]
+    patch = page.request.patch(
+        f"/api/leads/{lead_id}", data={"status": "won"}, headers=headers
+    )
+    assert patch.status == 403
+
+
+def test_an_editor_sets_a_leads_status_and_notes(page: Page, site: Site) -> None:
+    _synced(site)
+    log_in(page, site.tokens["editor"])
+    page.get_by_role("combobox", name="Status of Ana Lima").select_option("won")
+    expect(page.locator("#announce")).to_have_text("Saved status of Ana Lima.")
+    notes = page.get_by_role("textbox", name="Notes for Ana Lima")
+    notes.fill("Called <b>back</b>")
+    notes.press("Enter")
+    notes.blur()
+    expect(page.locator("#announce")).to_have_text("Saved notes of Ana Lima.")
+    lead = stored(site.sessions)["ana@example.com"]
+    assert (lead["status"], lead["notes"]) == ("won", "Called <b>back</b>")
+
+
+def test_disable_enable_and_delete_which_keeps_the_leads(
+    page: Page, site: Site
+) -> None:
+    _synced(site)
+    log_in(page, site.tokens["editor"])
+    open_tab(page, "Lead sources")
+    row = sheet_row(page, "Website form")
+    row.get_by_role("button", name="Disable").click()
+    expect(row).to_contain_text("No (not syncing)")
+    row.get_by_role("button", name="Enable").click()
+    expect(row).to_contain_text("Yes")
+
+    questions: list[str] = []
+
+    def accept(dialog: object) -> None:
+        questions.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.accept()  # type: ignore[attr-defined]
+
+    page.once("dialog", accept)
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
+    assert "leads are kept" in questions[0]
+    assert lead_count(site) == 3
+
+
+def test_preview_shows_header_columns_rows_and_skips(page: Page, site: Site) -> None:
+    body = b"Leads export\n" + LEADS_CSV + b"Test Lead,test@test.com,,2024-03-05,x,y\n"
+    site.fake.put("previewxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "0", body)
+    log_in(page, site.tokens["editor"])
+    open_tab(page, "Lead sources")
+    page.get_by_label("Sheet URL").fill(
+        "https://docs.google.com/spreadsheets/d/previewxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/edit#gid=0"
+    )
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview).to_contain_text("The header is row 2.")
+    expect(preview.get_by_role("table", name="How each column maps")).to_contain_text(
+        "email"
+    )
+    expect(preview).to_contain_text("Ana Lima")
+    expect(preview).to_contain_text("skipped")
+    assert lead_count(site) == 0
+
+
+def test_a_phone_sized_window_needs_no_sideways_scrolling(
+    page: Page, site: Site
+) -> None:
+    _synced(site)
+    page.set_viewport_size({"width": 375, "height": 740})
+    log_in(page, site.tokens["editor"])
+    expect(page.get_by_role("table", name="Leads")).to_contain_text("Ana Lima")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    open_tab(page, "Lead sources")
+    expect(sheet_row(page, "Website form")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
