@@ -3,8 +3,10 @@
 It answers the way Google does: the export URL redirects (307) to a one-time download
 URL on the same server (standing in for *.googleusercontent.com), which sends
 ``text/csv``. Other modes reproduce what Google does to private, deleted, throttled
-and broken sheets. Run ``python -m leadsync.sheets.fake --dir DIR`` to serve every
-``DIR/<name>.csv`` as spreadsheet ``<name>``, tab 0.
+and broken sheets; ``shared_with_sa`` sheets answer only to a service account's
+token from the fake's token endpoint (``fake_oauth``). Run ``python -m
+leadsync.sheets.fake --dir DIR`` to serve every ``DIR/<name>.csv`` as spreadsheet
+``<name>``, tab 0.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import secrets
 import sys
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
@@ -26,22 +28,13 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from leadsync.sheets.fake_oauth import TOKEN_PATH, FakeOAuth, sheet_access
+
 log = logging.getLogger(__name__)
 
-MODES = frozenset(
-    {
-        "ok",
-        "private",
-        "private_html",
-        "deleted",
-        "throttled",
-        "broken",
-        "slow",
-        "truncated",
-        "oversized",
-        "html",
-    }
-)
+_PRIVATE = frozenset({"private", "private_html", "shared_with_sa"})
+_BROKEN = {"deleted", "throttled", "broken", "slow", "truncated", "oversized", "html"}
+MODES = frozenset({"ok", *_PRIVATE, *_BROKEN})
 SIGN_IN_PAGE = (
     b"<!DOCTYPE html><html><head><title>Google Sheets - Sign in</title></head>"
     b'<body><form action="https://accounts.google.com/v3/signin/identifier">'
@@ -75,6 +68,7 @@ class FakeSheet:
     size: int = 8 * 1024 * 1024  # bytes streamed in "oversized" mode
     modified_at: datetime | None = None
     refusals: int = 0  # throttled or failed answers given so far
+    shared_with: frozenset[str] = frozenset()  # service accounts that may read it
 
 
 class FakeGoogle:
@@ -100,6 +94,7 @@ class FakeGoogle:
             daemon=True,
         )
         self._thread.start()
+        self.oauth = FakeOAuth(f"{self.base_url}{TOKEN_PATH}")
 
     @property
     def base_url(self) -> str:
@@ -112,26 +107,14 @@ class FakeGoogle:
         body: bytes,
         *,
         mode: str = "ok",
-        throttle_times: int | None = None,
-        retry_after: str = "1",
-        fail_times: int | None = None,
-        delay: float = 1.0,
-        size: int = 8 * 1024 * 1024,
-        modified_at: datetime | None = None,
+        shared_with: Collection[str] = (),
+        **behaviour: Any,
     ) -> None:
-        """Serve ``body`` for this tab, misbehaving as ``mode`` says (see FakeSheet)."""
+        """Serve ``body`` for this tab, misbehaving as ``mode`` and ``behaviour``
+        (throttle_times, retry_after, delay, ...) say: see FakeSheet."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
-        sheet = FakeSheet(
-            body,
-            mode,
-            throttle_times,
-            retry_after,
-            fail_times,
-            delay,
-            size,
-            modified_at,
-        )
+        sheet = FakeSheet(body, mode, shared_with=frozenset(shared_with), **behaviour)
         with self._lock:
             self._sheets[(spreadsheet_id, str(gid))] = sheet
 
@@ -145,6 +128,10 @@ class FakeGoogle:
             self.put(path.stem, "0", path.read_bytes())
             names.append(path.stem)
         return names
+
+    def add_service_account(self, email: str, public_key_pem: str | bytes) -> None:
+        """Let the token endpoint accept JWTs this account signs (see fake_oauth)."""
+        self.oauth.add_service_account(email, public_key_pem)
 
     @property
     def requests(self) -> list[tuple[str, str, dict[str, str]]]:
@@ -179,7 +166,9 @@ class FakeGoogle:
         with self._lock:
             self._requests.append((method, path, headers))
 
-    def export(self, spreadsheet_id: str, gid: str) -> tuple[str, FakeSheet | None]:
+    def export(
+        self, spreadsheet_id: str, gid: str, authorization: str | None = None
+    ) -> tuple[str, FakeSheet | None]:
         """Decide how to answer an export request: a kind of answer and the sheet."""
         with self._lock:
             self._hits[(spreadsheet_id, gid)] += 1
@@ -191,9 +180,17 @@ class FakeGoogle:
             if _refuses(sheet):
                 sheet.refusals += 1
                 return sheet.mode, replace(sheet)
-            if sheet.mode in {"deleted", "private", "private_html"}:
+            if sheet.mode in _PRIVATE:
+                return self._private(sheet, authorization), None
+            if sheet.mode == "deleted":
                 return sheet.mode, None
             return "download", replace(sheet)
+
+    def _private(self, sheet: FakeSheet, authorization: str | None) -> str:
+        access = sheet_access(self.oauth, authorization, sheet.shared_with)
+        if access == "anonymous":
+            return "private" if sheet.mode == "shared_with_sa" else sheet.mode
+        return "download" if access == "granted" else access
 
     def new_download(self, spreadsheet_id: str, gid: str) -> str:
         token = secrets.token_urlsafe(12)
@@ -246,6 +243,17 @@ class _Handler(BaseHTTPRequestHandler):
             log.debug("fake google: client hung up on %s", self.path)
         self.close_connection = True
 
+    def do_POST(self) -> None:
+        fake = self.server.fake
+        fake.record("POST", self.path, dict(self.headers.items()))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, 64 * 1024))
+        if urlsplit(self.path).path == TOKEN_PATH:
+            self._send(*fake.oauth.answer(body), "application/json; charset=utf-8")
+        else:
+            self._send(404, NOT_FOUND_PAGE, _HTML)
+        self.close_connection = True
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("fake google: " + format, *args)
 
@@ -268,7 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _export(
         self, fake: FakeGoogle, spreadsheet_id: str, gid: str, fmt: str
     ) -> None:
-        kind, sheet = fake.export(spreadsheet_id, gid)
+        kind, sheet = fake.export(
+            spreadsheet_id, gid, self.headers.get("Authorization")
+        )
         if kind == "bad_gid" or (fmt != "csv" and kind != "deleted"):
             self._send(400, BAD_GID_PAGE, _HTML)
         elif kind == "deleted":
@@ -278,6 +288,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect(302, f"{fake.base_url}/ServiceLogin?continue={back}")
         elif kind == "private_html":
             self._send(200, SIGN_IN_PAGE, _HTML)
+        elif kind == "denied":  # signed in, but not shared with this account
+            self._send(403, OTHER_PAGE, _HTML)
+        elif kind == "invalid":  # an unknown or expired token
+            self._send(401, SIGN_IN_PAGE, _HTML)
         elif kind == "throttled" and sheet is not None:
             self._send(429, ERROR_PAGE, _HTML, {"Retry-After": sheet.retry_after})
         elif kind == "broken":
