@@ -21,12 +21,16 @@ test: $(STAMP) lint
 	$(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
 demo: $(STAMP)
 	$(BIN)/leadsync demo
+
+# Fresh PNGs of both tabs for the README (demo data, the tests' Chromium set-up).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -15,6 +15,7 @@ from leadsync.api import (
     routes_leads,
     routes_ops,
     routes_runs,
+    routes_service_account,
     routes_sheets,
 )
 from leadsync.api.auth import AuthGate, bearer_principal
@@ -56,12 +57,9 @@ def create_app(
         routes_leads,
         routes_runs,
         routes_ops,
+        routes_service_account,
     ):
         app.include_router(module.router)
-    # The UI builds on the API (imported here, so the layers import one way only).
-    from leadsync.web import install_web
-
-    install_web(app)
     # The last added runs first: request ids and limits, then the token check.
     app.add_middleware(AuthGate)
     app.add_middleware(RequestContext, max_body_bytes=max_body_bytes)

@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from leadsync.store.models import Customer, LeadSyncState, SheetSourceConfig
-from leadsync.store.state import state_item
+from leadsync.api.principal import Principal
+from leadsync.store.models import Customer, LeadSyncState, SheetSourceConfig, SyncRun
+from leadsync.store.state import run_item, state_item
+
+# auth_failed is the agency's problem (its service-account key): a customer's user
+# learns that it is being handled, not which file or key is wrong.
+OPERATOR_PROBLEM = (
+    "The agency's Google connection needs attention; your administrator has been told."
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -26,8 +33,23 @@ def customer_item(customer: Customer) -> dict[str, Any]:
     }
 
 
+def for_caller(item: dict[str, Any], caller: Principal) -> dict[str, Any]:
+    """A state or run item as this caller may see it."""
+    if caller.customer_id is None or item.get("error_code") != "auth_failed":
+        return item
+    return {**item, "error_message": OPERATOR_PROBLEM}
+
+
+def state_view(state: LeadSyncState, caller: Principal) -> dict[str, Any]:
+    return for_caller(state_item(state), caller)
+
+
+def run_view(run: SyncRun, caller: Principal) -> dict[str, Any]:
+    return for_caller(run_item(run), caller)
+
+
 def sheet_item(
-    sheet: SheetSourceConfig, state: LeadSyncState | None = None
+    sheet: SheetSourceConfig, state: LeadSyncState | None, caller: Principal
 ) -> dict[str, Any]:
     return {
         "id": sheet.id,
@@ -43,8 +65,9 @@ def sheet_item(
         "header_row": sheet.header_row,
         "column_map": dict(sheet.column_map or {}),
         "fill_down": list(sheet.fill_down or []),
+        "access_mode": sheet.access_mode,
         "is_legacy": sheet.is_legacy,
         "created_at": _iso(sheet.created_at),
         "updated_at": _iso(sheet.updated_at),
-        "sync_state": state_item(state) if state is not None else None,
+        "sync_state": state_view(state, caller) if state is not None else None,
     }

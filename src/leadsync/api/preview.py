@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from leadsync.api.context import ApiContext
+from leadsync.api.items import OPERATOR_PROBLEM
 from leadsync.api.principal import Principal
 from leadsync.api.schemas import PreviewRequest
+from leadsync.errors import SyncFailure
 from leadsync.leads.model import SheetSettings
 from leadsync.leads.preview import preview_json
 from leadsync.leads.reader import read_sheet
-from leadsync.sheets.fetch import download_sheet
-from leadsync.sheets.urls import parse_sheet_url
+from leadsync.sheets.access import fetch_sheet
+from leadsync.sheets.fetch import Download
+from leadsync.sheets.urls import SheetRef, parse_sheet_url
 from leadsync.store.customers import get_customer
 from leadsync.store.sheets import clean_sheet_fields
 
@@ -23,9 +26,20 @@ def run_preview(
     # only the export URL built from its id and gid, never what was typed.
     ref = parse_sheet_url(body.url)
     settings = _reading_settings(ctx, caller, body)
-    with download_sheet(ref, ctx.settings) as download:
+    with _fetch(ctx, caller, ref) as download:
         result = read_sheet(download.body, settings)
     return preview_json(result)
+
+
+def _fetch(ctx: ApiContext, caller: Principal, ref: SheetRef) -> Download:
+    # A preview reads the way a new sheet is synced: the link, then the agency's
+    # service account.
+    try:
+        return fetch_sheet(ref, ctx.settings, "auto")[0]
+    except SyncFailure as failure:
+        if failure.code == "auth_failed" and caller.customer_id is not None:
+            raise SyncFailure("auth_failed", OPERATOR_PROBLEM) from None
+        raise
 
 
 def _reading_settings(

@@ -10,13 +10,14 @@ from fastapi.responses import StreamingResponse
 from leadsync.api.auth import Caller, read_scope, require_writer
 from leadsync.api.context import Ctx
 from leadsync.api.export import csv_lines
+from leadsync.api.items import state_view
 from leadsync.api.lead_query import LeadQuery, lead_query, to_filter
 from leadsync.api.schemas import MAX_ID, LeadPatch
 from leadsync.errors import InvalidInput
 from leadsync.store.lead_edits import change_item, edit_lead, lead_history
 from leadsync.store.leads import decode_cursor, lead_item, page
 from leadsync.store.scope import visible_lead
-from leadsync.store.state import list_states, state_item
+from leadsync.store.state import list_states
 
 router = APIRouter(prefix="/api/leads", tags=["leads"])
 Filters = Annotated[LeadQuery, Depends(lead_query)]
@@ -42,7 +43,7 @@ def leads_list(
         return {
             "items": [lead_item(lead) for lead in leads],
             "next_cursor": next_cursor,
-            "sync_state": [state_item(s) for s in states],
+            "sync_state": [state_view(s, caller) for s in states],
         }
 
 
@@ -78,9 +79,8 @@ def leads_sync_state(
     """Each sheet's last sync: status, counts, error and the next run."""
     with ctx.sessions() as session:
         scope = read_scope(session, caller, customer_id)
-        return {
-            "items": [state_item(s) for s in list_states(session, customer_id=scope)]
-        }
+        states = list_states(session, customer_id=scope)
+        return {"items": [state_view(s, caller) for s in states]}
 
 
 @router.get("/{lead_id:int}")

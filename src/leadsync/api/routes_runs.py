@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 
 from leadsync.api.auth import Caller
 from leadsync.api.context import Ctx
+from leadsync.api.items import run_view
 from leadsync.api.schemas import MAX_ID
 from leadsync.store.scope import visible_sheet
-from leadsync.store.state import list_runs, run_item
+from leadsync.store.state import list_runs
 
 router = APIRouter(prefix="/api/sync-runs", tags=["sync runs"])
 
@@ -25,6 +26,5 @@ def sync_runs_list(
     """Runs of a sheet (deleted sheets too) with counts, errors and samples."""
     with ctx.sessions() as session:
         sheet = visible_sheet(session, sheet_id, caller.customer_id)
-        return {
-            "items": [run_item(r) for r in list_runs(session, sheet.id, limit=limit)]
-        }
+        runs = list_runs(session, sheet.id, limit=limit)
+        return {"items": [run_view(r, caller) for r in runs]}

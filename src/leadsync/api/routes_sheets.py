@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Query, Response
 from leadsync.api.auth import Caller, read_scope, require_writer, write_scope
 from leadsync.api.context import Ctx
 from leadsync.api.errors import ApiError
-from leadsync.api.items import sheet_item
+from leadsync.api.items import run_view, sheet_item, state_view
 from leadsync.api.preview import run_preview
 from leadsync.api.schemas import MAX_ID, PreviewRequest, SheetCreate, SheetUpdate
 from leadsync.store import sheets as sheet_store
 from leadsync.store.models import SheetSourceConfig
-from leadsync.store.state import list_states, run_item, state_item
+from leadsync.store.state import list_states
 from leadsync.store.sync_requests import is_busy, is_stranded, lock_state
 from leadsync.store.types import utcnow
 from leadsync.sync.queue import current_run, request_sync
@@ -23,9 +23,9 @@ router = APIRouter(prefix="/api/sheets", tags=["sheets"])
 SheetId = Path(ge=1, le=MAX_ID)
 
 
-def _item(session: Any, sheet: SheetSourceConfig) -> dict[str, Any]:
+def _item(session: Any, sheet: SheetSourceConfig, caller: Caller) -> dict[str, Any]:
     states = list_states(session, sheet_id=sheet.id)
-    return sheet_item(sheet, states[0] if states else None)
+    return sheet_item(sheet, states[0] if states else None, caller)
 
 
 @router.get("")
@@ -39,7 +39,7 @@ def sheets_list(
         scope = read_scope(session, caller, customer_id)
         states = {s.sheet_id: s for s in list_states(session, customer_id=scope)}
         sheets = sheet_store.list_sheets(session, scope)
-        return {"items": [sheet_item(s, states.get(s.id)) for s in sheets]}
+        return {"items": [sheet_item(s, states.get(s.id), caller) for s in sheets]}
 
 
 @router.post("", status_code=201)
@@ -49,7 +49,7 @@ def sheets_create(body: SheetCreate, ctx: Ctx, caller: Caller) -> dict[str, Any]
     with ctx.sessions.begin() as session:
         customer_id = write_scope(session, caller, body.customer_id)
         sheet = sheet_store.add_sheet(session, customer_id, **body.changes())
-        return _item(session, sheet)
+        return _item(session, sheet, caller)
 
 
 @router.post("/preview")
@@ -70,7 +70,7 @@ def sheets_update(
             _refuse_move(session, caller, body.customer_id)
         require_writer(caller)
         sheet = sheet_store.update_sheet(session, sheet, body.changes())
-        return _item(session, sheet)
+        return _item(session, sheet, caller)
 
 
 def _refuse_move(session: Any, caller: Caller, customer_id: int | None) -> None:
@@ -103,8 +103,8 @@ def sheets_sync(ctx: Ctx, caller: Caller, sheet_id: int = SheetId) -> dict[str, 
         answer = {
             "sheet_id": sheet.id,
             "queued": not busy,
-            "sync_state": state_item(state),
-            "run": run_item(run) if run is not None else None,
+            "sync_state": state_view(state, caller),
+            "run": run_view(run, caller) if run is not None else None,
         }
     if not busy or stranded:
         ctx.runner.kick(sheet_id)

@@ -21,6 +21,7 @@ from leadsync.store.sheets import clean_sheet_fields
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; larger ones cannot exist
 LeadStatus = Literal["new", "contacted", "qualified", "won", "lost", "spam"]
+AccessMode = Literal["auto", "link", "service_account"]
 
 
 def _check_text(value: Any) -> None:
@@ -85,8 +86,15 @@ class SheetFields(ReadingSettings):
     url: str | None = Field(None, description="Any Google Sheets link to the tab.")
     label: str | None = Field(None, description="A name people recognise.")
     enabled: bool | None = None
+    access_mode: AccessMode | None = Field(
+        None,
+        description=(
+            "Who reads the sheet: auto (its link, else the agency's service "
+            "account when Google asks for a sign-in), link, or service_account."
+        ),
+    )
 
-    @field_validator("url", "label", "enabled")
+    @field_validator("url", "label", "enabled", "access_mode")
     @classmethod
     def _own_rules(cls, value: Any, info: ValidationInfo) -> Any:
         name = info.field_name

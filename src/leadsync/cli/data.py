@@ -7,6 +7,9 @@ from typing import Annotated
 import typer
 
 from leadsync.cli.context import app, emit_json, one_line_errors, parse_json_option
+from leadsync.config import Settings
+from leadsync.errors import SyncFailure
+from leadsync.sheets.google_auth import SHARE_HINT, service_account_email
 from leadsync.store import customers as customer_store
 from leadsync.store import sheets as sheet_store
 from leadsync.store.leads import LeadFilter, iter_leads, lead_item
@@ -80,6 +83,12 @@ def sheets_add(
     fill_down: Annotated[
         str | None, typer.Option(help="Comma-separated fields to fill down.")
     ] = None,
+    access_mode: Annotated[
+        str | None,
+        typer.Option(
+            help="auto (the link, else the service account), link or service_account."
+        ),
+    ] = None,
 ) -> None:
     """Register a sheet and print its id."""
     fields = {
@@ -91,6 +100,7 @@ def sheets_add(
         "header_row": header_row,
         "column_map": parse_json_option(column_map, "--column-map"),
         "fill_down": [f.strip() for f in fill_down.split(",")] if fill_down else None,
+        "access_mode": access_mode,
     }
     with app().sessions.begin() as session:
         customer_store.get_customer(session, customer)
@@ -117,6 +127,7 @@ def sheets_list(
                     "spreadsheet_id": s.spreadsheet_id,
                     "gid": s.gid,
                     "enabled": s.enabled,
+                    "access_mode": s.access_mode,
                 }
                 for s in sheet_store.list_sheets(session, customer)
             ]
@@ -152,11 +163,24 @@ def status(
     if json_:
         emit_json(items)
         return
+    typer.echo(_service_account_line(app().settings))
     for item in items:
         line = (
             f"sheet {item['sheet_id']}: {item['status']}"
             f" last={item['last_sync_at'] or 'never'} next={item['next_run_at']}"
         )
+        if item["read_as"]:
+            line += f" read_as={item['read_as']}"
         if item["error_code"]:
             line += f" {item['error_code']}: {item['error_message']}"
         typer.echo(line)
+
+
+def _service_account_line(settings: Settings) -> str:
+    try:
+        email = service_account_email(settings)
+    except SyncFailure as failure:
+        return f"Service account: unusable — {failure.message}"
+    if email is None:
+        return "Service account: none (GOOGLE_SERVICE_ACCOUNT_FILE is not set)"
+    return f"Service account: {email} — {SHARE_HINT}"

@@ -20,7 +20,7 @@ from leadsync.errors import SyncFailure
 from leadsync.leads.model import SheetSettings
 from leadsync.leads.preview import preview_json
 from leadsync.leads.reader import read_sheet
-from leadsync.sheets.fetch import download_sheet
+from leadsync.sheets.access import fetch_sheet
 from leadsync.sheets.urls import parse_sheet_url
 from leadsync.store import sheets as sheet_store
 from leadsync.store.models import SheetSourceConfig
@@ -121,7 +121,7 @@ def preview(
     else:
         ref = parse_sheet_url(path_or_url)
         try:
-            download = download_sheet(ref, app(migrate=False).settings)
+            download, _ = fetch_sheet(ref, app(migrate=False).settings, "auto")
         except SyncFailure as failure:
             raise fail(f"{failure.code}: {failure.message}") from None
         with download.body:

@@ -80,6 +80,11 @@ class SheetSourceConfig(Base):
     header_row: Mapped[int | None] = mapped_column(Integer)
     column_map: Mapped[dict[str, Any]] = mapped_column(default=dict)
     fill_down: Mapped[list[Any]] = mapped_column(default=list)
+    # Who reads the sheet: auto (the link, else the service account), link or
+    # service_account (leadsync.sheets.access).
+    access_mode: Mapped[str] = mapped_column(
+        String(20), default="auto", server_default="auto"
+    )
     is_legacy: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -173,6 +178,7 @@ class LeadSyncState(Base):
     had_leads: Mapped[bool] = mapped_column(Boolean, default=False)
     provided_fields: Mapped[list[Any]] = mapped_column(default=list)
     snapshot_modified_at: Mapped[datetime | None] = mapped_column()
+    read_as: Mapped[str | None] = mapped_column(String(20))  # link, service_account
     # Lease: which worker holds the sheet, until when, for which run.
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_expires_at: Mapped[datetime | None] = mapped_column()

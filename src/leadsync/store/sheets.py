@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadsync.errors import Conflict, InvalidInput, NotFound
 from leadsync.leads.model import FIELDS, SheetSettings
+from leadsync.sheets.access import ACCESS_MODES
 from leadsync.sheets.urls import parse_sheet_url
 from leadsync.store.customers import check_locale, check_region, check_timezone
 from leadsync.store.models import Customer, LeadSyncState, SheetSourceConfig
@@ -26,6 +27,7 @@ SHEET_FIELDS = (
     "header_row",
     "column_map",
     "fill_down",
+    "access_mode",
 )
 MAX_HEADER_ROW = 1000
 FILL_DOWN_FIELDS = ("name", "created_at", "channel", "campaign")
@@ -116,6 +118,12 @@ def _clean_fill_down(value: Any) -> list[str]:
     return sorted(set(value))
 
 
+def _clean_access_mode(value: Any) -> str:
+    if value not in ACCESS_MODES:
+        raise InvalidInput(f"access_mode must be one of {', '.join(ACCESS_MODES)}")
+    return str(value)
+
+
 _CLEANERS: dict[str, Any] = {
     "url": _clean_url,
     "label": _clean_label,
@@ -126,6 +134,7 @@ _CLEANERS: dict[str, Any] = {
     "header_row": _clean_header_row,
     "column_map": _clean_column_map,
     "fill_down": _clean_fill_down,
+    "access_mode": _clean_access_mode,
 }
 
 

@@ -32,6 +32,7 @@ def state_item(state: LeadSyncState) -> dict[str, Any]:
         "error_message": state.error_message,
         "next_run_at": _iso(state.next_run_at),
         "consecutive_failures": state.consecutive_failures,
+        "read_as": state.read_as,  # link, service_account, or None before a read
         "counts": counts,
     }
 

@@ -21,7 +21,8 @@ from leadsync.config import Settings
 from leadsync.errors import NotFound, SyncFailure
 from leadsync.leads.model import LEAD_FIELDS, ReadResult, SheetSettings, Warning
 from leadsync.leads.reader import read_sheet
-from leadsync.sheets.fetch import Download, download_sheet
+from leadsync.sheets.access import fetch_sheet
+from leadsync.sheets.fetch import Download
 from leadsync.sheets.urls import SheetRef
 from leadsync.store.models import (
     Customer,
@@ -164,8 +165,13 @@ def _execute(
         sheet = session.get_one(SheetSourceConfig, ctx.sheet_id)
         customer = session.get_one(Customer, ctx.customer_id)
         read_settings = reading_settings(sheet, customer)
+        mode = sheet.access_mode
 
-    with download_sheet(ctx.ref, settings, client=client) as download:
+    # ctx.state.read_as: who read the sheet last time, then who read it now.
+    download, ctx.state.read_as = fetch_sheet(
+        ctx.ref, settings, mode, client=client, prefer=ctx.state.read_as
+    )
+    with download:
         return _judge(sessions, ctx, settings, download, read_settings)
 
 
@@ -317,6 +323,7 @@ def _record_success(
     now: datetime,
 ) -> None:
     state.status = "ok"
+    state.read_as = ctx.state.read_as
     state.last_sync_at = now
     state.last_success_at = now
     state.error_code = None
