@@ -33,10 +33,13 @@ Note = tuple[int, str, str | None]
 """(column index, warning code, field)"""
 
 _NAME_FIELDS = frozenset({"name", "first_name", "last_name"})
-_SAMPLE_ROWS = 2000
+SAMPLE_ROWS = 2000
 _NOT_ALNUM = " +-=@#'\"()<>[]{}*^.,;:/\\_|~!?$%&"
 _SHORT = 12  # longer cells cannot be a placeholder or a formula error
 _EMPTY: CellInfo = ("", "", (), 0)
+# A column that repeated in the first rows may stop repeating later; a memo this
+# full starts over, so a long sheet never grows it without bound.
+MEMO_LIMIT = 20_000
 
 
 class CellReader:
@@ -51,7 +54,7 @@ class CellReader:
             _plain_starts(norm, prefix)
             for norm, prefix in zip(layout.norms, layout.prefixes, strict=True)
         ] + [_plain_starts("", None)]
-        sample = data[:_SAMPLE_ROWS]
+        sample = data[:SAMPLE_ROWS]
         self.memos: list[dict[str, CellInfo] | None] = [
             {} if _repeats(sample, index) else None for index in range(self.width)
         ]
@@ -77,11 +80,8 @@ class CellReader:
                 if memo is None:
                     info = self._cell(index, cell)
                 else:
-                    found = memo.get(cell)
-                    info = (
-                        found
-                        if found
-                        else memo.setdefault(cell, self._cell(index, cell))
+                    info = memo.get(cell) or _remember(
+                        memo, cell, self._cell(index, cell)
                     )
             raw.append(info[0])
             values.append(info[1])
@@ -155,6 +155,13 @@ class CellReader:
         if start.isalnum() and start.lower() != norm[0]:
             return False
         return normalize_header(value) == norm
+
+
+def _remember(memo: dict[str, CellInfo], cell: str, info: CellInfo) -> CellInfo:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[cell] = info
+    return info
 
 
 def _plain_starts(norm: str, prefix: str | None) -> frozenset[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from leadsync.leads.cells import INVISIBLE, ZWJ, clean, column_letter
@@ -122,6 +122,9 @@ class Layout:
     prefixes: list[str | None]  # Meta prefix per column
     warnings: list[Warning] = field(default_factory=list)
     is_test: int | None = None
+    # Generic ``id`` columns judged by the rows given to map_columns, and what those
+    # rows showed: "ids" (platform ids), "numbers" (row numbers) or "empty".
+    judged_ids: dict[int, str] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
@@ -133,8 +136,13 @@ def map_columns(
     header_row: int,
     settings: SheetSettings,
     data: Sequence[Sequence[str]],
+    id_columns: Mapping[int, str] | None = None,
 ) -> Layout:
-    """Map each header cell to a field or an extra key; the leftmost column wins."""
+    """Map each header cell to a field or an extra key; the leftmost column wins.
+
+    A generic ``id`` column is an id column when it holds platform ids: as
+    ``id_columns`` says (the caller judged every row), else as ``data`` shows.
+    """
     cmap = column_map_fields(settings)
     by_map = set(cmap.values())
     layout = Layout(header_row, [], [], {}, [])
@@ -145,7 +153,10 @@ def map_columns(
         if name is None and ALIASES.get(norm) not in by_map:
             name = ALIASES.get(norm)
         if name == "external_id" and norm == GENERIC_ID and norm not in cmap:
-            name = "external_id" if _platform_ids(data, index) else None
+            seen = (id_columns or {}).get(index)
+            if seen is None:
+                seen = layout.judged_ids[index] = id_column_values(data, index)
+            name = "external_id" if seen == "ids" else None
         _add_column(layout, index, text, norm, name, used_keys)
     _fold_name_parts(layout)
     return layout
@@ -207,16 +218,22 @@ def _fold_name_parts(layout: Layout) -> None:
             layout.columns[index] = Column(old.letter, old.header, None, key)
 
 
-def _platform_ids(data: Sequence[Sequence[str]], index: int) -> bool:
-    """Whether a generic ``id`` column holds platform ids rather than 1, 2, 3."""
-    seen = False
+def id_column_values(data: Iterable[Sequence[str]], index: int) -> str:
+    """What a generic ``id`` column holds: "numbers" as soon as one value looks like
+    a row number (1, 2, 3), else "ids" when it has any value, else "empty"."""
+    seen = "empty"
     for record in data:
-        if index >= len(record):
-            continue
-        value = clean(record[index])
-        if not value:
-            continue
-        if _ROW_NUMBER_RE.fullmatch(value):
-            return False
-        seen = True
+        seen = id_value(record, index) or seen
+        if seen == "numbers":
+            break
     return seen
+
+
+def id_value(record: Sequence[str], index: int) -> str | None:
+    """What one record's generic ``id`` cell is: "numbers", "ids" or None (empty)."""
+    if index >= len(record):
+        return None
+    value = clean(record[index])
+    if not value:
+        return None
+    return "numbers" if _ROW_NUMBER_RE.fullmatch(value) else "ids"

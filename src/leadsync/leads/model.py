@@ -176,7 +176,12 @@ class ReadResult:
     @property
     def provided_fields(self) -> frozenset[str]:
         """Lead fields that some column of this snapshot maps to."""
-        mapped = {c.field for c in self.columns if c.field}
-        if mapped & {"first_name", "last_name"}:
-            mapped.add("name")
-        return frozenset(f for f in mapped if f in LEAD_FIELDS)
+        return provided_fields(self.columns)
+
+
+def provided_fields(columns: list[Column]) -> frozenset[str]:
+    """Lead fields that some of these columns map to."""
+    mapped = {c.field for c in columns if c.field}
+    if mapped & {"first_name", "last_name"}:
+        mapped.add("name")
+    return frozenset(f for f in mapped if f in LEAD_FIELDS)

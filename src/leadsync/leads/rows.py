@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
 from leadsync.leads import classify
-from leadsync.leads.cellreader import CellReader, Note, overflow_key
+from leadsync.leads.cellreader import MEMO_LIMIT, CellReader, Note, overflow_key
 from leadsync.leads.cells import FORMULA_START, column_letter, text_flags
 from leadsync.leads.dates import DateReader
 from leadsync.leads.emails import EmailResult, normalize_email
@@ -21,6 +22,7 @@ from leadsync.leads.names import NameResult, normalize_name, repair_mojibake
 from leadsync.leads.phones import PhoneResult, normalize_phone
 
 Outcome = tuple[LeadRow | SkippedRow, list[Warning]]
+_T = TypeVar("_T")
 
 _SCI_ID_RE = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
 _TEXT_FIELDS = ("channel", "campaign")
@@ -109,7 +111,7 @@ class RowReader:
             return
         result = self._names.get(text)
         if result is None:
-            result = self._names[text] = normalize_name(text)
+            result = _remember(self._names, text, normalize_name(text))
         lead.name = result[0]
         for code in result[1]:
             notes.append((index, code, "name"))
@@ -127,7 +129,7 @@ class RowReader:
     ) -> None:
         result = self._phones.get(value)
         if result is None:
-            result = self._phones[value] = normalize_phone(value, self.region)
+            result = _remember(self._phones, value, normalize_phone(value, self.region))
         lead.phone = result[0]
         for code in result[1]:
             notes.append((index, code, "phone"))
@@ -146,7 +148,7 @@ class RowReader:
             repaired = repair_mojibake(value)
             text = repaired or value
             codes = ("mojibake_repaired",) if repaired else ()
-            result = self._texts[value] = (text, codes + text_flags(text))
+            result = _remember(self._texts, value, (text, codes + text_flags(text)))
         for code in result[1]:
             notes.append((index, code, name))
         return result[0]
@@ -197,3 +199,11 @@ class RowReader:
             )
             out.append(Warning(row, letter, code, field))
         return out
+
+
+def _remember(memo: dict[str, _T], key: str, value: _T) -> _T:
+    """Memos of repeated values are bounded: a sheet of unique values starts over."""
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value

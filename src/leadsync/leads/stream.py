@@ -1,0 +1,275 @@
+"""Reading a sheet as a stream: each record is classified and handed on at once.
+
+The header, the column layout and the memo plans are judged from the first rows
+(the head); the rest streams past, so neither the body, its records nor its leads
+are ever all in memory. ``read_sheet`` collects the same stream into a
+``ReadResult``; the sync spools it (store/snapshot.py).
+
+Two things the original whole-sheet reader judged from every row are kept exact:
+a generic ``id`` column counts as an id column only if no row anywhere holds a row
+number, so when a later row contradicts the head the sheet is read again with the
+column judged by every row; and refusals judged from the head wait until the
+records are drained, so a broken body is refused for the same reason as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import BinaryIO, Protocol
+
+from leadsync.errors import SyncFailure
+from leadsync.leads.cellreader import SAMPLE_ROWS
+from leadsync.leads.cells import clean
+from leadsync.leads.decode import BodyFacts, inspect_body, iter_records
+from leadsync.leads.header import (
+    CONTACT_FIELDS,
+    HEADER_SCAN_ROWS,
+    Layout,
+    find_header,
+    id_value,
+    map_columns,
+)
+from leadsync.leads.model import Column, LeadRow, SheetSettings, SkippedRow, Warning
+from leadsync.leads.rows import RowReader
+
+# Fields fill_down may copy. Identity fields (email, phone, external_id) never are:
+# a copied email would merge two people into one lead.
+FILLABLE = ("name", "created_at", "channel", "campaign")
+
+
+class RowSink(Protocol):
+    """Where a stream's rows go, in sheet order."""
+
+    def add(self, outcome: LeadRow | SkippedRow, warnings: list[Warning]) -> None: ...
+
+    def reset(self) -> None:
+        """Forget every row: the sheet is about to be read again from the start."""
+
+
+@dataclass
+class SheetSummary:
+    """What is known about a sheet once all its rows have streamed past."""
+
+    rows_read: int = 0  # records in the file, header and title rows included
+    header_row: int | None = None
+    columns: list[Column] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)  # file-level warnings
+
+
+class _Rejudge(Exception):
+    """A row after the head contradicts how the head judged a generic id column."""
+
+
+def scan_sheet(
+    stream: BinaryIO,
+    settings: SheetSettings,
+    sink: RowSink,
+    *,
+    content_type: str | None = None,
+) -> SheetSummary:
+    """Read one snapshot into ``sink``; raise ``SyncFailure`` when it is refused."""
+    start = stream.tell()
+    facts = inspect_body(stream, content_type)
+    try:
+        return _Scan(stream, facts, settings, sink).run()
+    except _Rejudge:
+        stream.seek(start)
+        judged = _judge_id_columns(iter_records(stream, facts), settings)
+        stream.seek(start)
+        sink.reset()
+        return _Scan(stream, facts, settings, sink, judged).run()
+
+
+def _judge_id_columns(
+    records: Iterator[list[str]], settings: SheetSettings
+) -> dict[int, str]:
+    """Judge the generic id columns by every row (the rare, slow path)."""
+    head = list(islice(records, _head_size(settings)))
+    index = find_header(head, settings)
+    assert index is not None  # the first reading found it in the same head
+    layout = map_columns(head[index], index + 1, settings, [])
+    judged = dict.fromkeys(layout.judged_ids, "empty")
+    for record in chain(head[index + 1 :], records):
+        for column, seen in judged.items():
+            if seen != "numbers":
+                judged[column] = id_value(record, column) or seen
+    return judged
+
+
+def _head_size(settings: SheetSettings) -> int:
+    return (settings.header_row or HEADER_SCAN_ROWS) + SAMPLE_ROWS
+
+
+class _Scan:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        facts: BodyFacts,
+        settings: SheetSettings,
+        sink: RowSink,
+        id_columns: Mapping[int, str] | None = None,
+    ) -> None:
+        self.records = iter_records(stream, facts)
+        self.facts = facts
+        self.settings = settings
+        self.sink = sink
+        self.id_columns = id_columns
+        self.summary = SheetSummary()
+        self.last: list[str] | None = None  # the last record read
+
+    def _next_records(self) -> Iterator[list[str]]:
+        for record in self.records:
+            self.summary.rows_read += 1
+            self.last = record
+            yield record
+
+    def run(self) -> SheetSummary:
+        records = self._next_records()
+        head = list(islice(records, _head_size(self.settings)))
+        if not any(clean(cell) for record in head for cell in record):
+            return self._blank(head, records)
+        index = find_header(head, self.settings)
+        if index is None:
+            self._drain(records)
+            raise SyncFailure("required_columns_missing")
+        header, data = head[index], head[index + 1 :]
+        layout = map_columns(
+            header, index + 1, self.settings, data, self.id_columns or {}
+        )
+        if not CONTACT_FIELDS & layout.fields.keys():
+            self._drain(records)
+            self._check_complete(len(header), index)
+            raise SyncFailure("required_columns_missing")
+        self.summary.header_row = index + 1
+        for row in range(1, index + 1):
+            self.sink.add(SkippedRow(row, "pre_header_row"), [])
+        rows = _Rows(layout, self.settings, data, self.sink)
+        rows.read(data)
+        rows.read(self._checked(records, layout))
+        self._check_complete(len(header), index)
+        self.summary.columns, self.summary.warnings = rows.columns_and_warnings()
+        return self.summary
+
+    def _blank(
+        self, head: list[list[str]], records: Iterator[list[str]]
+    ) -> SheetSummary:
+        """0 bytes or only blank rows: nothing to read, and nothing wrong with it."""
+        blank = all(not clean(cell) for record in records for cell in record)
+        if not blank:
+            # Only the head is blank: no header can be found in it.
+            self._drain(records)
+            index = find_header(head, self.settings)
+            if index is not None:
+                self._check_complete(len(head[index]), index)
+            raise SyncFailure("required_columns_missing")
+        for row in range(1, self.summary.rows_read + 1):
+            self.sink.add(SkippedRow(row, "blank_row"), [])
+        return self.summary
+
+    def _drain(self, records: Iterator[list[str]]) -> None:
+        # Reading to the end surfaces a broken body first, as a whole read did.
+        for _ in records:
+            pass
+
+    def _check_complete(self, header_width: int, header_index: int) -> None:
+        """A last record shorter than the header, without a final line break, is
+        the end of a cut-off download."""
+        has_data = self.summary.rows_read > header_index + 1
+        if (
+            has_data
+            and not self.facts.line_break
+            and self.last is not None
+            and len(self.last) < header_width
+        ):
+            raise SyncFailure("truncated_download")
+
+    def _checked(
+        self, records: Iterator[list[str]], layout: Layout
+    ) -> Iterator[list[str]]:
+        """The records after the head, watched for a contradiction of the head's
+        judgement of a generic id column."""
+        watched = [(i, s) for i, s in layout.judged_ids.items() if s != "numbers"]
+        if not watched:
+            yield from records
+            return
+        for record in records:
+            for index, seen in watched:
+                value = id_value(record, index)
+                if value == "numbers" if seen == "ids" else value == "ids":
+                    raise _Rejudge
+            yield record
+
+
+class _Rows:
+    """Data rows in, leads and skipped rows out, with duplicates and fill-down."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        settings: SheetSettings,
+        head: Sequence[Sequence[str]],
+        sink: RowSink,
+    ) -> None:
+        self.layout = layout
+        self.reader = RowReader(layout, settings, head)
+        self.sink = sink
+        self.row = layout.header_row
+        self.seen: dict[str, set[str]] = {}  # key kind -> keys read so far
+        self.fill = [f for f in settings.fill_down if f in FILLABLE]
+        self.above: LeadRow | None = None
+        # Columns without a header, until a row shows data in them.
+        self.blank = [i for i, c in enumerate(layout.columns) if not clean(c.header)]
+        self.with_data: set[int] = set()
+
+    def read(self, records: Iterable[Sequence[str]]) -> None:
+        reader, sink = self.reader, self.sink
+        for record in records:
+            self.row += 1
+            if self.blank:
+                self._watch_blank_columns(record)
+            outcome, warnings = reader.read(self.row, record)
+            if isinstance(outcome, LeadRow):
+                self._mark_duplicate(outcome)
+                self._fill_down(outcome)
+                warnings = outcome.warnings
+            sink.add(outcome, warnings)
+
+    def _mark_duplicate(self, lead: LeadRow) -> None:
+        """A row with a key seen earlier in this snapshot is the same lead."""
+        keys = self.seen.setdefault(lead.key_kind, set())
+        if lead.lead_key in keys:
+            lead.warnings.append(Warning(lead.row, None, "duplicate_in_batch"))
+        else:
+            keys.add(lead.lead_key)
+
+    def _fill_down(self, lead: LeadRow) -> None:
+        """Empty cells of the named fields take the value of the nearest lead above."""
+        above, self.above = self.above, lead
+        if above is None:
+            return
+        for name in self.fill:
+            if getattr(lead, name) is None:
+                setattr(lead, name, getattr(above, name))
+
+    def _watch_blank_columns(self, record: Sequence[str]) -> None:
+        for index in self.blank:
+            if index < len(record) and clean(record[index]):
+                self.with_data.add(index)
+        self.blank = [i for i in self.blank if i not in self.with_data]
+
+    def columns_and_warnings(self) -> tuple[list[Column], list[Warning]]:
+        """Header columns without the blank ones that are empty everywhere (dropped
+        silently), and the file-level warnings."""
+        layout, with_data = self.layout, self.with_data
+        columns = [
+            column
+            for index, column in enumerate(layout.columns)
+            if clean(column.header) or index in with_data
+        ]
+        unnamed = [
+            Warning(None, layout.columns[index].letter, "unnamed_column_with_data")
+            for index in sorted(with_data)
+        ]
+        return columns, layout.warnings + unnamed

@@ -1,0 +1,79 @@
+"""The streaming reader: what the head decides is checked against every later row,
+the body is read in chunks, and memos stay bounded."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from leadsync.leads import cellreader, decode
+from leadsync.leads.model import LeadRow, SheetSettings, SkippedRow, Warning
+from leadsync.leads.stream import scan_sheet
+from tests.leads.helpers import body, lead_at, read
+
+HEAD = 2500  # more data rows than the head the layout is judged from
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.resets = 0
+        self.leads = 0
+
+    def reset(self) -> None:
+        self.resets += 1
+        self.leads = 0
+
+    def add(self, outcome: LeadRow | SkippedRow, warnings: list[Warning]) -> None:
+        self.leads += isinstance(outcome, LeadRow)
+
+
+def _id_sheet(late_id: str, early_id: str = "l:1234567890123") -> bytes:
+    rows = [[early_id if early_id else "", f"a{i}@example.com"] for i in range(HEAD)]
+    rows.append([late_id, "late@example.com"])
+    return body(["id", "email"], *rows)
+
+
+def test_a_row_number_after_the_head_makes_a_generic_id_column_extra() -> None:
+    sink = _Counting()
+    summary = scan_sheet(io.BytesIO(_id_sheet("17")), SheetSettings(), sink)
+    assert summary.columns[0].field is None  # judged by every row, as before
+    assert (sink.resets, sink.leads) == (1, HEAD + 1)
+    result = read(_id_sheet("17"))
+    assert lead_at(result, 2).lead_key == "a0@example.com"
+    assert lead_at(result, 2).extra["id"] == "1234567890123"
+
+
+def test_platform_ids_after_an_empty_head_make_it_an_id_column() -> None:
+    result = read(_id_sheet("l:9876543210987", early_id=""))
+    assert result.columns[0].field == "external_id"
+    assert lead_at(result, HEAD + 2).lead_key == "9876543210987"
+
+
+def test_platform_ids_throughout_need_no_second_reading() -> None:
+    sink = _Counting()
+    data = _id_sheet("l:5555555555555")
+    summary = scan_sheet(io.BytesIO(data), SheetSettings(), sink)
+    assert summary.columns[0].field == "external_id"
+    assert sink.resets == 0
+
+
+def test_records_split_across_chunks_read_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "\ufeffName,Email,Note\r\n" + '"Zoë",zoe@example.com,"a\r\nb ""c"""\r\n'
+    data = (text + "Éd,ed@example.com,x\r").encode()
+    whole = read(data)
+    monkeypatch.setattr(decode, "CHUNK_BYTES", 7)  # cuts CRLFs, quotes and UTF-8
+    chunked = read(data)
+    assert chunked == whole
+    assert chunked.rows_read == 3
+    assert lead_at(chunked, 2).extra["Note"] == 'a\nb "c"'
+    assert lead_at(chunked, 3).email == "ed@example.com"
+
+
+def test_a_memo_starts_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cellreader, "MEMO_LIMIT", 3)
+    rows = [["fb" if i % 2 else f"c{i % 7}", f"a{i}@example.com"] for i in range(50)]
+    result = read(body(["Source", "Email"], *rows))
+    assert [lead.channel for lead in result.leads] == [r[0] for r in rows]
