@@ -5,88 +5,52 @@ The identity and no-data-loss rules of DESIGN.md live here: a lead is
 one never blanks it; app-owned fields are never written; nothing is deleted; a lead
 whose row is gone gets ``missing_since``; every replaced value goes to the history.
 The caller runs this inside the one transaction that applies the snapshot.
+
+The snapshot streams through in batches (store/snapshot.py gives each key's rows
+folded into one lead); each batch is looked up, inserted, compared and updated in
+bulk (store/bulk.py), so memory holds a batch and the keys, never every lead.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from leadsync.leads.model import LEAD_FIELDS, CreatedAt, LeadRow, Warning
-from leadsync.store.models import LeadChange, LeadRecord
+from leadsync.leads.model import LeadRow, Warning
+from leadsync.store.bulk import Identity, LeadWriter, dumps
+from leadsync.store.bulk_pg import PgLeadWriter
+from leadsync.store.rekey import rekey
+from leadsync.store.snapshot import (
+    CODES,
+    CREATED,
+    EXTRA,
+    KEY,
+    KIND,
+    RAW,
+    ROW,
+    SECONDARY,
+    TEXT_FIELDS,
+    VALUES,
+    Packed,
+    Snapshot,
+    row_hash,
+)
 
-BATCH = 1000
-# Fields compared and written as plain text (created_at is handled on its own).
-TEXT_FIELDS = tuple(f for f in LEAD_FIELDS if f != "created_at")
-
-
-@dataclass
-class MergedLead:
-    """The rows of one snapshot sharing a lead_key, folded in sheet order."""
-
-    key: str
-    key_kind: str
-    row: int
-    values: dict[str, str] = field(default_factory=dict)
-    created_at: CreatedAt | None = None
-    secondary_emails: tuple[str, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
-    raw: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def fold(self, lead: LeadRow) -> None:
-        self.row = lead.row
-        for name in TEXT_FIELDS:
-            value = getattr(lead, name)
-            if value:
-                self.values[name] = value
-        if lead.created_at is not None and (
-            self.created_at is None or lead.created_at.instant < self.created_at.instant
-        ):
-            self.created_at = lead.created_at
-        if lead.secondary_emails:
-            self.secondary_emails = lead.secondary_emails
-        self.extra.update({k: v for k, v in lead.extra.items() if v})
-        self.raw.update({k: v for k, v in lead.raw.items() if v})
-        self.warnings.extend(w.code for w in lead.warnings)
-
-    @property
-    def person_key(self) -> str | None:
-        return self.values.get("email") or self.values.get("phone")
-
-    def row_hash(self) -> str:
-        payload = [
-            self.key,
-            self.values,
-            self.created_at.iso() if self.created_at else None,
-            list(self.secondary_emails),
-            self.extra,
-            self.raw,
-        ]
-        text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(text.encode()).hexdigest()
-
-
-def merge_rows(leads: Iterable[LeadRow]) -> dict[str, MergedLead]:
-    merged: dict[str, MergedLead] = {}
-    for lead in leads:
-        target = merged.get(lead.lead_key)
-        if target is None:
-            target = MergedLead(key=lead.lead_key, key_kind=lead.key_kind, row=lead.row)
-            merged[lead.lead_key] = target
-        target.fold(lead)
-    return merged
+BATCH = 2000
+# What became of each key, stored in Snapshot.counts once its lead is applied.
+INSERTED, UPDATED, UNCHANGED = -1, -2, -3
+_EMAIL, _PHONE = TEXT_FIELDS.index("email"), TEXT_FIELDS.index("phone")
 
 
 @dataclass
 class ApplyResult:
+    """Keys in sheet order (of their first row) per outcome."""
+
     inserted: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -95,15 +59,12 @@ class ApplyResult:
 
 
 @dataclass
-class _Stored:
-    id: int
-    key: str
-    row_hash: str
-    row_number: int | None
-    missing_since: datetime | None
-    external_id: str | None
-    email: str | None
-    phone: str | None
+class _Apply:
+    writer: LeadWriter
+    customer_id: int
+    run_id: int
+    status: dict[str, int]
+    had_leads: bool
 
 
 def apply_snapshot(
@@ -111,244 +72,192 @@ def apply_snapshot(
     *,
     customer_id: int,
     sheet_id: int,
-    leads: Iterable[LeadRow],
+    leads: Snapshot | Iterable[LeadRow],
     run_id: int,
     now: datetime,
 ) -> ApplyResult:
-    merged = merge_rows(leads)
-    stored = _load_index(session, sheet_id)
+    """Apply a snapshot (consumed: apply it once) or plain lead rows."""
+    if not isinstance(leads, Snapshot):
+        with Snapshot.of(leads) as snapshot:
+            return apply_snapshot(
+                session,
+                customer_id=customer_id,
+                sheet_id=sheet_id,
+                leads=snapshot,
+                run_id=run_id,
+                now=now,
+            )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    writer = (PgLeadWriter if postgres else LeadWriter)(
+        session, customer_id, sheet_id, now
+    )
     result = ApplyResult()
-    _rekey(session, merged, stored, result)
-
-    inserts: list[dict[str, Any]] = []
-    changed: list[tuple[_Stored, MergedLead]] = []
-    moved: list[dict[str, Any]] = []
-    for key, lead in merged.items():
-        old = stored.get(key)
-        if old is None:
-            inserts.append(_new_record(lead, customer_id, sheet_id, now))
-            result.inserted.append(key)
-        elif old.row_hash != lead.row_hash():
-            changed.append((old, lead))
-        else:
-            result.unchanged.append(key)
-            if old.row_number != lead.row or old.missing_since is not None:
-                moved.append({"id": old.id, "row_number": lead.row})
-
-    for chunk in _chunks(inserts):
-        session.execute(insert(LeadRecord), chunk)
-    _apply_changes(session, changed, customer_id, run_id, now, result)
-    _write_bookkeeping(session, sheet_id, moved, merged, stored, now, result)
+    unclaimed, had_leads = _unclaimed(writer, leads.counts)
+    if unclaimed:
+        claimed = rekey(writer, leads, unclaimed, result.warnings)
+        unclaimed = [s for s in unclaimed if s.id not in claimed]
+    job = _Apply(writer, customer_id, run_id, leads.counts, had_leads)
+    for batch in _batches(leads.merged(), BATCH):
+        _apply_batch(job, batch)
+    newly_missing = [s for s in unclaimed if not s.missing]
+    writer.mark_missing([s.id for s in newly_missing])
+    writer.touch_present()
+    result.missing = [s.key for s in newly_missing]
+    _sort_keys(leads.counts, result)
     return result
 
 
-def _load_index(session: Session, sheet_id: int) -> dict[str, _Stored]:
-    query = select(
-        LeadRecord.id,
-        LeadRecord.lead_key,
-        LeadRecord.row_hash,
-        LeadRecord.row_number,
-        LeadRecord.missing_since,
-        LeadRecord.external_id,
-        LeadRecord.email,
-        LeadRecord.phone,
-    ).where(LeadRecord.sheet_id == sheet_id)
-    return {row.lead_key: _Stored(*row) for row in session.execute(query)}
+def _unclaimed(writer: LeadWriter, keys: dict[str, int]) -> tuple[list[Identity], bool]:
+    """Stored leads of the sheet without a row in the snapshot, and whether the
+    sheet had any stored lead."""
+    ids, had_leads = [], False
+    for id_, key in writer.stored_keys():
+        had_leads = True
+        if key not in keys:
+            ids.append(id_)
+    return (writer.identities(ids) if ids else []), had_leads
 
 
-def _rekey(
-    session: Session,
-    merged: dict[str, MergedLead],
-    stored: dict[str, _Stored],
-    result: ApplyResult,
-) -> None:
-    """A key that changed kind re-keys its one existing lead instead of a twin."""
-    unclaimed = [s for key, s in stored.items() if key not in merged]
-    for key, lead in merged.items():
-        if key in stored or not unclaimed:
-            continue
-        matches = [s for s in unclaimed if _same_lead(s, lead)]
-        if len(matches) != 1:
-            continue
-        old = matches[0]
-        unclaimed.remove(old)
-        del stored[old.key]
-        session.execute(
-            update(LeadRecord)
-            .where(LeadRecord.id == old.id)
-            .values(lead_key=key, key_kind=lead.key_kind)
-        )
-        old.key = key
-        old.row_hash = ""  # force a value comparison under the new key
-        stored[key] = old
-        result.warnings.append(Warning(lead.row, None, "lead_rekeyed"))
+def _batches(leads: Iterator[Packed], size: int) -> Iterator[list[Packed]]:
+    while batch := list(islice(leads, size)):
+        yield batch
 
 
-def _same_lead(old: _Stored, lead: MergedLead) -> bool:
-    values = lead.values
-    return any(
-        values.get(name) and values.get(name) == getattr(old, name)
-        for name in ("external_id", "email", "phone")
+def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
+    writer, status = job.writer, job.status
+    stored = writer.lookup([lead[KEY] for lead in batch]) if job.had_leads else {}
+    inserts: list[tuple[Any, ...]] = []
+    changed: list[tuple[int, Packed, str]] = []
+    moved: list[tuple[int, int]] = []
+    for lead in batch:
+        key, digest = lead[KEY], row_hash(lead)
+        old = stored.get(key)
+        if old is None:
+            inserts.append(_new_row(job, lead, digest))
+            status[key] = INSERTED
+        elif old.row_hash != digest:
+            changed.append((old.id, lead, digest))
+        else:
+            status[key] = UNCHANGED
+            if old.row_number != lead[ROW] or old.missing:
+                moved.append((lead[ROW], old.id))
+    writer.insert(inserts)
+    if changed:
+        _apply_changes(job, changed)
+    writer.move(moved)
+
+
+def _new_row(job: _Apply, lead: Packed, digest: str) -> tuple[Any, ...]:
+    """A new lead in INSERT_COLUMNS order."""
+    writer, values, created = job.writer, lead[VALUES], lead[CREATED]
+    now = writer.now
+    return (
+        *writer.scope,
+        lead[KEY],
+        lead[KIND],
+        values[_EMAIL] or values[_PHONE],
+        *values,
+        writer.instant(created[1]) if created else None,
+        created[0] if created else None,
+        created[2] if created else None,
+        created[3] if created else False,
+        dumps(list(lead[SECONDARY])),
+        dumps(lead[EXTRA]),
+        dumps(lead[RAW]),
+        dumps(sorted(set(lead[CODES]))),
+        digest,
+        lead[ROW],
+        now,
+        now,
+        None,
+        "new",
+        None,
+        now,
     )
 
 
-def _new_record(
-    lead: MergedLead, customer_id: int, sheet_id: int, now: datetime
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "customer_id": customer_id,
-        "sheet_id": sheet_id,
-        "lead_key": lead.key,
-        "key_kind": lead.key_kind,
-        "person_key": lead.person_key,
-        **{name: lead.values.get(name) for name in TEXT_FIELDS},
-        **_created_columns(lead.created_at),
-        "secondary_emails": list(lead.secondary_emails),
-        "extra": lead.extra,
-        "raw": lead.raw,
-        "warnings": sorted(set(lead.warnings)),
-        "row_hash": lead.row_hash(),
-        "row_number": lead.row,
-        "first_seen_at": now,
-        "last_seen_at": now,
-        "missing_since": None,
-        "status": "new",
-        "notes": None,
-        "updated_at": now,
-    }
-    return record
+def _apply_changes(job: _Apply, changed: list[tuple[int, Packed, str]]) -> None:
+    writer = job.writer
+    records = writer.load([id_ for id_, _, _ in changed])
+    updates: list[tuple[Any, ...]] = []
+    history: list[tuple[Any, ...]] = []
+    for id_, lead, digest in changed:
+        values, diffs = _diff(writer, records[id_], lead)
+        updated_at = writer.now if diffs else records[id_]["updated_at"]
+        updates.append((*values, updated_at, *_tail(lead, values, digest), id_))
+        history.extend(
+            (job.customer_id, id_, name, old, new, job.run_id, "sync", writer.now)
+            for name, old, new in diffs
+        )
+        job.status[lead[KEY]] = UPDATED if diffs else UNCHANGED
+    writer.update(updates)
+    writer.history(history)
 
 
-def _created_columns(created: CreatedAt | None) -> dict[str, Any]:
-    if created is None:
-        return {
-            "created_at": None,
-            "created_at_text": None,
-            "created_at_offset": None,
-            "created_at_date_only": False,
-        }
-    return {
-        "created_at": created.instant,
-        "created_at_text": created.iso(),
-        "created_at_offset": created.offset_minutes,
-        "created_at_date_only": created.date_only,
-    }
-
-
-def _apply_changes(
-    session: Session,
-    changed: list[tuple[_Stored, MergedLead]],
-    customer_id: int,
-    run_id: int,
-    now: datetime,
-    result: ApplyResult,
-) -> None:
-    for chunk in _chunks(changed):
-        ids = [old.id for old, _ in chunk]
-        records = {
-            r.id: r
-            for r in session.scalars(select(LeadRecord).where(LeadRecord.id.in_(ids)))
-        }
-        updates: list[dict[str, Any]] = []
-        history: list[dict[str, Any]] = []
-        for old, lead in chunk:
-            record = records[old.id]
-            values, diffs = _diff(record, lead, now)
-            updates.append({"id": old.id, **values})
-            history.extend(
-                {
-                    "customer_id": customer_id,
-                    "lead_id": old.id,
-                    "field": name,
-                    "old_value": before,
-                    "new_value": after,
-                    "run_id": run_id,
-                    "actor": "sync",
-                    "changed_at": now,
-                }
-                for name, before, after in diffs
-            )
-            (result.updated if diffs else result.unchanged).append(lead.key)
-        session.expunge_all()  # bulk updates below bypass the loaded objects
-        session.execute(update(LeadRecord), updates)
-        if history:
-            session.execute(insert(LeadChange), history)
+Diff = tuple[str, str | None, str | None]
 
 
 def _diff(
-    record: LeadRecord, lead: MergedLead, now: datetime
-) -> tuple[dict[str, Any], list[tuple[str, str | None, str | None]]]:
-    """Every sheet-owned column's new value, and (field, old, new) per replaced value.
-
-    The returned dict always has the same keys, so one executemany writes a batch.
-    """
-    values: dict[str, Any] = {"row_hash": lead.row_hash(), "row_number": lead.row}
-    diffs: list[tuple[str, str | None, str | None]] = []
-    for name in TEXT_FIELDS:
-        new, old = lead.values.get(name), getattr(record, name)
-        values[name] = new or old
+    writer: LeadWriter, record: dict[str, Any], lead: Packed
+) -> tuple[list[Any], list[Diff]]:
+    """Sheet-owned columns (LOAD_COLUMNS order, without id and updated_at) after a
+    non-empty value replaced the stored one, and (field, old, new) per replacement."""
+    values: list[Any] = []
+    diffs: list[Diff] = []
+    for name, new in zip(TEXT_FIELDS, lead[VALUES], strict=True):
+        old = record[name]
+        values.append(new or old)
         if new and new != old:
             diffs.append((name, old, new))
-    created = lead.created_at
-    if created is not None and created.iso() != record.created_at_text:
-        diffs.append(("created_at", record.created_at_text, created.iso()))
-        values.update(_created_columns(created))
+    created = lead[CREATED]
+    if created is not None and created[0] != record["created_at_text"]:
+        diffs.append(("created_at", record["created_at_text"], created[0]))
+        values += [writer.instant(created[1]), created[0], created[2], created[3]]
     else:
-        values.update(
-            created_at=record.created_at,
-            created_at_text=record.created_at_text,
-            created_at_offset=record.created_at_offset,
-            created_at_date_only=record.created_at_date_only,
-        )
-    old_secondary = list(record.secondary_emails or [])
-    values["secondary_emails"] = old_secondary
-    if lead.secondary_emails and list(lead.secondary_emails) != old_secondary:
-        values["secondary_emails"] = list(lead.secondary_emails)
-        new_text = ", ".join(lead.secondary_emails)
-        diffs.append(("secondary_emails", ", ".join(old_secondary) or None, new_text))
-    extra = dict(record.extra or {})
-    for key, new_value in lead.extra.items():
-        if extra.get(key) != new_value:
-            diffs.append((f"extra.{key}", extra.get(key), new_value))
-            extra[key] = new_value
-    values["extra"] = extra
-    values["raw"] = {**(record.raw or {}), **lead.raw}
-    values["warnings"] = sorted(set(lead.warnings))
-    values["person_key"] = values["email"] or values["phone"]
-    values["missing_since"] = None
-    values["updated_at"] = now if diffs else record.updated_at
+        values += [
+            record[name]
+            for name in (
+                "created_at",
+                "created_at_text",
+                "created_at_offset",
+                "created_at_date_only",
+            )
+        ]
+    values.append(dumps(_secondary(record, lead, diffs)))
+    values.append(dumps(_extra(record, lead, diffs)))
+    values.append(dumps({**(record["raw"] or {}), **lead[RAW]}))
     return values, diffs
 
 
-def _write_bookkeeping(
-    session: Session,
-    sheet_id: int,
-    moved: list[dict[str, Any]],
-    merged: dict[str, MergedLead],
-    stored: dict[str, _Stored],
-    now: datetime,
-    result: ApplyResult,
-) -> None:
-    """Rows moved, rows gone, rows back: bookkeeping, never a value change."""
-    for chunk in _chunks(moved):
-        session.execute(
-            update(LeadRecord),
-            [{**m, "missing_since": None} for m in chunk],
-        )
-    gone = [s for key, s in stored.items() if key not in merged]
-    newly_missing = [s for s in gone if s.missing_since is None]
-    result.missing.extend(s.key for s in newly_missing)
-    for chunk in _chunks([s.id for s in newly_missing]):
-        session.execute(
-            update(LeadRecord).where(LeadRecord.id.in_(chunk)).values(missing_since=now)
-        )
-    session.execute(
-        update(LeadRecord)
-        .where(LeadRecord.sheet_id == sheet_id, LeadRecord.missing_since.is_(None))
-        .values(last_seen_at=now)
-    )
+def _secondary(record: dict[str, Any], lead: Packed, diffs: list[Diff]) -> list[str]:
+    old = list(record["secondary_emails"] or [])
+    new = list(lead[SECONDARY])
+    if not new or new == old:
+        return old
+    diffs.append(("secondary_emails", ", ".join(old) or None, ", ".join(new)))
+    return new
 
 
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), BATCH):
-        yield items[start : start + BATCH]
+def _extra(record: dict[str, Any], lead: Packed, diffs: list[Diff]) -> dict[str, Any]:
+    extra = dict(record["extra"] or {})
+    for key, new in lead[EXTRA].items():
+        if extra.get(key) != new:
+            diffs.append((f"extra.{key}", extra.get(key), new))
+            extra[key] = new
+    return extra
+
+
+def _tail(lead: Packed, values: list[Any], digest: str) -> tuple[Any, ...]:
+    """warnings, person_key, row_hash, row_number, missing_since of a changed lead."""
+    person_key = values[_EMAIL] or values[_PHONE]
+    return dumps(sorted(set(lead[CODES]))), person_key, digest, lead[ROW], None
+
+
+def _sort_keys(status: dict[str, int], result: ApplyResult) -> None:
+    lists = {
+        INSERTED: result.inserted,
+        UPDATED: result.updated,
+        UNCHANGED: result.unchanged,
+    }
+    for key, outcome in status.items():
+        lists[outcome].append(key)

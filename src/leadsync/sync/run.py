@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.config import Settings
 from leadsync.errors import NotFound, SyncFailure
-from leadsync.leads.model import LEAD_FIELDS, ReadResult, SheetSettings, Warning
-from leadsync.leads.reader import read_sheet
+from leadsync.leads.model import LEAD_FIELDS, SheetSettings, Warning, provided_fields
+from leadsync.leads.reader import gc_paused
+from leadsync.leads.stream import SheetSummary, scan_sheet
 from leadsync.sheets.access import fetch_sheet
 from leadsync.sheets.fetch import Download
 from leadsync.sheets.urls import SheetRef
@@ -32,6 +33,7 @@ from leadsync.store.models import (
     empty_counts,
 )
 from leadsync.store.sheets import reading_settings
+from leadsync.store.snapshot import Snapshot
 from leadsync.store.types import utcnow
 from leadsync.store.upsert import ApplyResult, apply_snapshot
 from leadsync.sync import lease
@@ -198,45 +200,54 @@ def _judge(
     ):
         return _finish_unchanged(sessions, ctx, settings)
 
-    result = read_sheet(download.body, read_settings)
-    if result.status == "rejected":
-        error = result.file_errors[0]
-        raise SyncFailure(error.code, error.message)
-    if not result.leads and state.had_leads:
-        raise SyncFailure("empty_snapshot_refused")
-    return _apply(sessions, ctx, settings, result, download, fingerprint)
+    # Read the whole snapshot (spooled to disk) before the write transaction.
+    with Snapshot() as snapshot:
+        with gc_paused():
+            summary = scan_sheet(download.body, read_settings, snapshot)
+        if not snapshot.lead_rows and state.had_leads:
+            raise SyncFailure("empty_snapshot_refused")
+        read = _Read(summary, snapshot)
+        return _apply(sessions, ctx, settings, read, download, fingerprint)
+
+
+@dataclass
+class _Read:
+    summary: SheetSummary
+    snapshot: Snapshot
 
 
 def _apply(
     sessions: sessionmaker[Session],
     ctx: _Context,
     settings: Settings,
-    result: ReadResult,
+    read: _Read,
     download: Download,
     fingerprint: str,
 ) -> RunOutcome:
-    provided = sorted(result.provided_fields)
+    provided = sorted(provided_fields(read.summary.columns))
     gone = sorted(set(ctx.state.provided_fields or []) - set(provided))
     sync_warnings = [
         Warning(None, None, "mapped_field_missing", field=name) for name in gone
     ]
+    had_leads = read.snapshot.lead_rows > 0
     now = utcnow()
     with sessions.begin() as session:
-        applied = apply_snapshot(
-            session,
-            customer_id=ctx.customer_id,
-            sheet_id=ctx.sheet_id,
-            leads=result.leads,
-            run_id=ctx.run_id,
-            now=now,
-        )
-        warnings = [*result.warnings, *sync_warnings, *applied.warnings]
-        counts = _counts(result, applied, len(warnings))
-        samples = _samples(result, warnings)
+        with gc_paused():
+            applied = apply_snapshot(
+                session,
+                customer_id=ctx.customer_id,
+                sheet_id=ctx.sheet_id,
+                leads=read.snapshot,
+                run_id=ctx.run_id,
+                now=now,
+            )
+        late = [*sync_warnings, *applied.warnings]
+        counts = _counts(read, applied, len(late))
+        samples = _samples(read, late)
         state = session.get_one(LeadSyncState, ctx.sheet_id)
         state.content_hash = download.content_hash
         state.settings_fingerprint = fingerprint
-        state.had_leads = bool(result.leads)
+        state.had_leads = had_leads
         state.provided_fields = _still_known(provided, gone)
         state.snapshot_modified_at = download.modified_at
         _record_success(session, ctx, settings, state, "ok", counts, samples, now)
@@ -251,23 +262,29 @@ def _still_known(provided: list[str], gone: list[str]) -> list[str]:
     return sorted({*provided, *gone} & set(LEAD_FIELDS))
 
 
-def _counts(result: ReadResult, applied: ApplyResult, warnings: int) -> dict[str, int]:
+def _counts(read: _Read, applied: ApplyResult, late_warnings: int) -> dict[str, int]:
+    """Run counts; ``late_warnings`` are the sync's own, after the reader's."""
+    snapshot = read.snapshot
+    warnings = len(read.summary.warnings) + snapshot.warnings + late_warnings
     return {
-        "rows_read": result.rows_read,
+        "rows_read": read.summary.rows_read,
         "leads": len(applied.inserted) + len(applied.updated) + len(applied.unchanged),
         "inserted": len(applied.inserted),
         "updated": len(applied.updated),
         "unchanged": len(applied.unchanged),
         "missing": len(applied.missing),
-        "skipped": len(result.skipped),
+        "skipped": snapshot.skipped,
         "warnings": warnings,
     }
 
 
-def _samples(result: ReadResult, warnings: list[Warning]) -> dict[str, Any]:
+def _samples(read: _Read, late_warnings: list[Warning]) -> dict[str, Any]:
+    snapshot = read.snapshot
+    warnings = [*read.summary.warnings, *snapshot.warning_sample, *late_warnings]
     return {
         "skipped": [
-            {"row": s.row, "reason": s.reason} for s in result.skipped[:SAMPLE_SIZE]
+            {"row": s.row, "reason": s.reason}
+            for s in snapshot.skipped_sample[:SAMPLE_SIZE]
         ],
         "warnings": [
             {"row": w.row, "column": w.column, "code": w.code, "field": w.field}

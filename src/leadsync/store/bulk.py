@@ -1,0 +1,280 @@
+"""Bulk reads and writes of one sheet's leads, below the ORM.
+
+SQLAlchemy's per-row type processing (JSON columns, UTCDateTime) costs more than
+the database itself on a 100k-row sheet, so the apply path hands the driver plain
+values: JSON already serialized, datetimes as UTCDateTime stores them (on SQLite a
+naive UTC text, "YYYY-MM-DD HH:MM:SS.ffffff"; on PostgreSQL that text with "+00"),
+so the ORM reads back exactly what it would have written. Every statement runs on
+the session's connection, inside the one transaction that applies the snapshot.
+``LeadWriter`` is the SQLite form (executemany); bulk_pg.py is PostgreSQL's (COPY,
+arrays): a few round trips per batch, never one per row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leadsync.store.snapshot import utc_text
+
+INSERT_COLUMNS = (
+    "customer_id",
+    "sheet_id",
+    "lead_key",
+    "key_kind",
+    "person_key",
+    "name",
+    "email",
+    "phone",
+    "channel",
+    "campaign",
+    "external_id",
+    "created_at",
+    "created_at_text",
+    "created_at_offset",
+    "created_at_date_only",
+    "secondary_emails",
+    "extra",
+    "raw",
+    "warnings",
+    "row_hash",
+    "row_number",
+    "first_seen_at",
+    "last_seen_at",
+    "missing_since",
+    "status",
+    "notes",
+    "updated_at",
+)
+# What a changed lead's comparison needs, and what its update writes (after id).
+LOAD_COLUMNS = (
+    "id",
+    "name",
+    "email",
+    "phone",
+    "channel",
+    "campaign",
+    "external_id",
+    "created_at",
+    "created_at_text",
+    "created_at_offset",
+    "created_at_date_only",
+    "secondary_emails",
+    "extra",
+    "raw",
+    "updated_at",
+)
+UPDATE_COLUMNS = (
+    *LOAD_COLUMNS[1:],
+    "warnings",
+    "person_key",
+    "row_hash",
+    "row_number",
+    "missing_since",
+)
+HISTORY_COLUMNS = (
+    "customer_id",
+    "lead_id",
+    "field",
+    "old_value",
+    "new_value",
+    "run_id",
+    "actor",
+    "changed_at",
+)
+_JSON_COLUMNS = frozenset({"secondary_emails", "extra", "raw"})
+# SQLite allows 32,766 variables per statement; keep well below.
+LOOKUP_CHUNK = 5000
+
+
+def dumps(value: list[str] | dict[str, str]) -> str:
+    """What SQLAlchemy's JSON type writes, byte for byte; most lists are empty."""
+    return json.dumps(value) if value else ("[]" if isinstance(value, list) else "{}")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored lead's bookkeeping, for the key a snapshot row has."""
+
+    id: int
+    row_hash: str
+    row_number: int | None
+    missing: bool
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A stored lead the snapshot has no row for: re-key candidate or missing."""
+
+    id: int
+    key: str
+    external_id: str | None
+    email: str | None
+    phone: str | None
+    missing: bool
+
+
+class LeadWriter:
+    """SQLite: executemany on the driver's cursor, parameters pre-serialized."""
+
+    mark = "?"
+    tz_suffix = ""
+
+    def __init__(
+        self, session: Session, customer_id: int, sheet_id: int, now: datetime
+    ) -> None:
+        driver = session.connection().connection.driver_connection
+        assert driver is not None  # a live connection inside the transaction
+        self.driver: Any = driver
+        self.scope = (customer_id, sheet_id)
+        self.now = self.instant(utc_text(now))
+
+    def instant(self, text: str) -> Any:
+        """A UTC instant text as this database's driver takes it."""
+        return text + self.tz_suffix
+
+    def _marks(self, count: int) -> str:
+        return ", ".join([self.mark] * count)
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = self.driver.cursor()
+        try:
+            cursor.execute(sql.replace("?", self.mark), params)
+            return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            cursor.close()
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        cursor = self.driver.cursor()
+        try:
+            cursor.executemany(sql.replace("?", self.mark), rows)
+        finally:
+            cursor.close()
+
+    # -- reads ------------------------------------------------------------------
+
+    def stored_keys(self) -> Iterator[tuple[int, str]]:
+        """(id, key) of every lead of the sheet."""
+        cursor = self.driver.cursor()
+        try:
+            where = "customer_id = ? AND sheet_id = ?".replace("?", self.mark)
+            cursor.execute(f"SELECT id, lead_key FROM leads WHERE {where}", self.scope)
+            while rows := cursor.fetchmany(5000):
+                yield from rows
+        finally:
+            cursor.close()
+
+    def identities(self, ids: Sequence[int]) -> list[Identity]:
+        found: list[Identity] = []
+        for chunk in _chunks(ids, LOOKUP_CHUNK):
+            found += [
+                _identity(row)
+                for row in self._run(
+                    "SELECT id, lead_key, external_id, email, phone, missing_since "
+                    f"FROM leads WHERE id IN ({self._marks(len(chunk))})",
+                    chunk,
+                )
+            ]
+        return sorted(found, key=lambda identity: identity.id)
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, Stored]:
+        """The stored leads of the sheet with these keys."""
+        found: dict[str, Stored] = {}
+        for chunk in _chunks(keys, LOOKUP_CHUNK):
+            rows = self._run(
+                "SELECT lead_key, id, row_hash, row_number, missing_since FROM leads "
+                "WHERE customer_id = ? AND sheet_id = ? "
+                f"AND lead_key IN ({self._marks(len(chunk))})",
+                [*self.scope, *chunk],
+            )
+            for key, *rest in rows:
+                found[key] = Stored(rest[0], rest[1], rest[2], rest[3] is not None)
+        return found
+
+    def load(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """What a changed lead's comparison needs, JSON decoded, times as text."""
+        loaded: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(ids, LOOKUP_CHUNK):
+            rows = self._run(
+                f"SELECT {', '.join(LOAD_COLUMNS)} FROM leads "
+                f"WHERE id IN ({self._marks(len(chunk))})",
+                chunk,
+            )
+            for row in rows:
+                record = dict(zip(LOAD_COLUMNS, row, strict=True))
+                for name in _JSON_COLUMNS:
+                    record[name] = self._json(record[name])
+                loaded[record["id"]] = record
+        return loaded
+
+    def _json(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    # -- writes -----------------------------------------------------------------
+
+    def insert(self, rows: Sequence[Sequence[Any]]) -> None:
+        """New leads, each a tuple in INSERT_COLUMNS order."""
+        self._many(
+            f"INSERT INTO leads ({', '.join(INSERT_COLUMNS)}) "
+            f"VALUES ({self._marks(len(INSERT_COLUMNS))})",
+            rows,
+        )
+
+    def update(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Changed leads, each a tuple in UPDATE_COLUMNS order, then the id."""
+        sets = ", ".join(f"{name} = ?" for name in UPDATE_COLUMNS)
+        self._many(f"UPDATE leads SET {sets} WHERE id = ?", rows)
+
+    def history(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Replaced values, each a tuple in HISTORY_COLUMNS order."""
+        self._many(
+            f"INSERT INTO lead_changes ({', '.join(HISTORY_COLUMNS)}) "
+            f"VALUES ({self._marks(len(HISTORY_COLUMNS))})",
+            rows,
+        )
+
+    def move(self, rows: Sequence[tuple[int, int]]) -> None:
+        """(row number, id) of unchanged leads whose row moved or came back."""
+        self._many(
+            "UPDATE leads SET row_number = ?, missing_since = NULL WHERE id = ?", rows
+        )
+
+    def rekey(self, rows: Sequence[tuple[str, str, int]]) -> None:
+        """(new key, key kind, id); an empty row hash forces a value comparison."""
+        self._many(
+            "UPDATE leads SET lead_key = ?, key_kind = ?, row_hash = '' WHERE id = ?",
+            rows,
+        )
+
+    def mark_missing(self, ids: Sequence[int]) -> None:
+        for chunk in _chunks(ids, LOOKUP_CHUNK):
+            self._run(
+                "UPDATE leads SET missing_since = ? "
+                f"WHERE id IN ({self._marks(len(chunk))})",
+                [self.now, *chunk],
+            )
+
+    def touch_present(self) -> None:
+        """Every present lead was seen now (new ones already say so)."""
+        self._run(
+            "UPDATE leads SET last_seen_at = ? WHERE customer_id = ? AND sheet_id = ? "
+            "AND missing_since IS NULL AND last_seen_at <> ?",
+            [self.now, *self.scope, self.now],
+        )
+
+
+def _identity(row: Sequence[Any]) -> Identity:
+    """An Identity from (id, lead_key, external_id, email, phone, missing_since)."""
+    return Identity(row[0], row[1], row[2], row[3], row[4], row[5] is not None)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,101 @@
+"""PostgreSQL's bulk forms of the lead writes: COPY and arrays, a few round trips
+per batch of leads however large it is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from leadsync.store.bulk import (
+    HISTORY_COLUMNS,
+    INSERT_COLUMNS,
+    LOAD_COLUMNS,
+    UPDATE_COLUMNS,
+    Identity,
+    LeadWriter,
+    Stored,
+    _identity,
+)
+
+_CHANGED = "leadsync_changed"
+
+
+class PgLeadWriter(LeadWriter):
+    mark = "%s"
+    tz_suffix = "+00"
+    _changed_table = False
+
+    def identities(self, ids: Sequence[int]) -> list[Identity]:
+        rows = self._run(
+            "SELECT id, lead_key, external_id, email, phone, missing_since "
+            "FROM leads WHERE id = ANY(?) ORDER BY id",
+            [list(ids)],
+        )
+        return [_identity(row) for row in rows]
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, Stored]:
+        rows = self._run(
+            "SELECT lead_key, id, row_hash, row_number, missing_since FROM leads "
+            "WHERE customer_id = ? AND sheet_id = ? AND lead_key = ANY(?)",
+            [*self.scope, list(keys)],
+        )
+        return {
+            key: Stored(id_, digest, number, missing is not None)
+            for key, id_, digest, number, missing in rows
+        }
+
+    def load(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        # jsonb arrives decoded and times as datetimes, which is how they go back.
+        rows = self._run(
+            f"SELECT {', '.join(LOAD_COLUMNS)} FROM leads WHERE id = ANY(?)",
+            [list(ids)],
+        )
+        return {row[0]: dict(zip(LOAD_COLUMNS, row, strict=True)) for row in rows}
+
+    def _copy(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
+        if not rows:
+            return
+        with self.driver.cursor() as cursor:
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def insert(self, rows: Sequence[Sequence[Any]]) -> None:
+        self._copy("leads", INSERT_COLUMNS, rows)
+
+    def history(self, rows: Sequence[Sequence[Any]]) -> None:
+        self._copy("lead_changes", HISTORY_COLUMNS, rows)
+
+    def update(self, rows: Sequence[Sequence[Any]]) -> None:
+        """COPY the new values into a temporary table, then one UPDATE ... FROM."""
+        if not rows:
+            return
+        columns = (*UPDATE_COLUMNS, "id")
+        if not self._changed_table:
+            self._run(
+                f"CREATE TEMP TABLE {_CHANGED} ON COMMIT DROP AS "
+                f"SELECT {', '.join(columns)} FROM leads WITH NO DATA"
+            )
+            self._changed_table = True
+        self._copy(_CHANGED, columns, rows)
+        sets = ", ".join(f"{name} = c.{name}" for name in UPDATE_COLUMNS)
+        self._run(f"UPDATE leads SET {sets} FROM {_CHANGED} c WHERE leads.id = c.id")
+        self._run(f"TRUNCATE {_CHANGED}")
+
+    def move(self, rows: Sequence[tuple[int, int]]) -> None:
+        if not rows:
+            return
+        self._run(
+            "UPDATE leads SET row_number = m.row_number, missing_since = NULL "
+            "FROM unnest(?::int[], ?::int[]) AS m(row_number, id) "
+            "WHERE leads.id = m.id",
+            [[row for row, _ in rows], [id_ for _, id_ in rows]],
+        )
+
+    def mark_missing(self, ids: Sequence[int]) -> None:
+        if ids:
+            self._run(
+                "UPDATE leads SET missing_since = ? WHERE id = ANY(?)",
+                [self.now, list(ids)],
+            )
