@@ -60,6 +60,10 @@ def create_app(
         routes_service_account,
     ):
         app.include_router(module.router)
+    # The UI builds on the API (imported here, so the layers import one way only).
+    from leadsync.web import install_web
+
+    install_web(app)
     # The last added runs first: request ids and limits, then the token check.
     app.add_middleware(AuthGate)
     app.add_middleware(RequestContext, max_body_bytes=max_body_bytes)
