@@ -57,8 +57,15 @@ def _make_site(tmp_path: Path, fake: FakeGoogle) -> tuple[Any, Settings, Site]:
 
 
 @pytest.fixture
-def site(tmp_path: Path, fake_google: FakeGoogle) -> Iterator[Site]:
+def site(
+    request: pytest.FixtureRequest, tmp_path: Path, fake_google: FakeGoogle
+) -> Iterator[Site]:
     engine, settings, site = _make_site(tmp_path, fake_google)
+    if request.node.get_closest_marker("service_account"):
+        from tests.service_account import make_key_file
+
+        settings = make_key_file(tmp_path, fake_google).settings(settings)
+        site.settings = settings
     app = create_app(settings, sessions=site.sessions)
     with LiveServer(app) as server:
         site.url = server.url

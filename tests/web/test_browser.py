@@ -188,3 +188,26 @@ def test_a_cookie_write_without_the_csrf_token_is_refused(
         "/api/sheets", data=body, headers={"X-CSRF-Token": csrf_token(page)}
     )
     assert accepted.status == 201
+
+
+def test_sources_tab_names_the_service_account_only_when_one_is_set(
+    page: Page, site: Site
+) -> None:
+    log_in(page, site.tokens["editor"])
+    open_tab(page, "Lead sources")
+
+    expect(page.locator("#service-account")).to_be_hidden()
+
+
+@pytest.mark.service_account
+def test_sources_tab_names_the_service_account_to_share_with(
+    page: Page, site: Site
+) -> None:
+    from tests.service_account import EMAIL
+
+    log_in(page, site.tokens["editor"])
+    open_tab(page, "Lead sources")
+
+    note = page.locator("#service-account")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text(EMAIL)

@@ -101,7 +101,18 @@ async function show(chosen) {
   await refetch();
 }
 
+// With the agency's service account configured, a sheet can stay private: say whom
+// to share it with instead of asking for "Anyone with the link".
+async function showServiceAccount() {
+  const { email, instructions, problem } = await api("GET", "/api/service-account");
+  const note = document.getElementById("service-account");
+  if (!email && !problem) return;
+  note.textContent = problem || instructions || `Or share a private sheet with ${email} as Viewer.`;
+  note.hidden = false;
+}
+
 async function start() {
+  showServiceAccount().catch(() => {});
   const chosen = await chooseCustomer(show);
   if (chosen === null) {
     announce("There is no customer yet. Create one with `leadsync customers create`.", status);
