@@ -95,9 +95,11 @@ class LeadRecord(Base):
     __tablename__ = "leads"
     __table_args__ = (
         UniqueConstraint("customer_id", "sheet_id", "lead_key", name="uq_lead_key"),
-        Index("ix_leads_customer_order", "customer_id", "created_at", "id"),
-        Index("ix_leads_sheet_order", "sheet_id", "created_at", "id"),
         Index("ix_leads_customer_person", "customer_id", "person_key"),
+        # GET /api/leads pages newest first by id within a customer or a sheet
+        # (migration 0004; on PostgreSQL it also adds trigram indexes for q).
+        Index("ix_leads_customer_recent", "customer_id", "id"),
+        Index("ix_leads_sheet_recent", "sheet_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
