@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from leadsync.leads.header import normalize_header
+from leadsync.leads.model import SheetSettings
+from leadsync.leads.reader import read_sheet
 from tests.leads.helpers import body, codes_at, lead_at, read, skipped
 
 ROW = ["Ana Lima", "ana@example.com", "07700 900123"]
@@ -132,3 +136,42 @@ def test_blank_headers_and_wide_rows() -> None:
 def test_unmapped_column_is_reported() -> None:
     data = body(["Email", "Budget"], ["a@example.com", "$10"])
     assert "unmapped_column" in codes_at(read(data), None)
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("E-Mail-Adresse", "email"),
+        ("Courriel", "email"),
+        ("Correo electrónico", "email"),
+        ("Correo electronico", "email"),
+        ("Telefon", "phone"),
+        ("Téléphone", "phone"),
+        ("Teléfono", "phone"),
+        ("Celular", "phone"),
+        ("Zeitstempel", "created_at"),
+        ("Horodateur", "created_at"),
+        ("Marca temporal", "created_at"),
+        ("Carimbo de data/hora", "created_at"),
+        ("Vorname", "first_name"),
+        ("Prénom", "first_name"),
+        ("Prenom", "first_name"),
+        ("Nachname", "last_name"),
+        ("Apellidos", "last_name"),
+        ("Fuente", "channel"),
+        ("Campaña", "campaign"),
+    ],
+)
+def test_headers_in_other_languages_map_without_a_column_map(
+    header: str, field: str
+) -> None:
+    body = f"{header},Email,Phone\r\nx,a@example.com,+447700900123\r\n".encode()
+    if field in ("email", "phone"):
+        body = f"Name,{header}\r\nAna,a@example.com\r\n".encode()
+        if field == "phone":
+            body = f"Name,{header}\r\nAna,+447700900123\r\n".encode()
+
+    result = read_sheet(body, SheetSettings(region="GB"))
+
+    assert result.status == "ok"
+    assert {c.header: c.field for c in result.columns}[header] == field

@@ -7,46 +7,15 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from leadsync.leads.aliases import build_aliases
 from leadsync.leads.cells import INVISIBLE, ZWJ, clean, column_letter
 from leadsync.leads.model import FIELDS, Column, SheetSettings, Warning
 
 HEADER_SCAN_ROWS = 10
+
 CONTACT_FIELDS = frozenset({"email", "phone"})
 
-ALIASES: dict[str, str] = {
-    alias: name
-    for name, aliases in {
-        "name": ("name", "fullname", "contactname", "leadname"),
-        "first_name": ("firstname", "givenname", "forename"),
-        "last_name": ("lastname", "surname", "familyname"),
-        "email": ("email", "emailaddress", "mail"),
-        "phone": (
-            "phone",
-            "phonenumber",
-            "mobile",
-            "mobilenumber",
-            "mobilephone",
-            "telephone",
-            "tel",
-            "cellphone",
-        ),
-        "created_at": (
-            "created",
-            "createdat",
-            "createdtime",
-            "createddate",
-            "date",
-            "timestamp",
-            "submittedat",
-            "submissiondate",
-            "datesubmitted",
-        ),
-        "channel": ("channel", "source", "leadsource", "platform", "utmsource"),
-        "campaign": ("campaign", "campaignname", "utmcampaign"),
-        "external_id": ("id", "leadid", "token"),
-    }.items()
-    for alias in aliases
-}
+ALIASES: dict[str, str] = build_aliases()
 GENERIC_ID = "id"  # counts only when its values look like platform ids
 IS_TEST = "istest"
 
