@@ -207,3 +207,31 @@ def test_errors_are_one_line_without_traceback(leadsync: Leadsync) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_preview_of_a_missing_file_says_so(leadsync: Leadsync, tmp_path: Path) -> None:
+    for target in (str(tmp_path / "nope.csv"), str(tmp_path)):
+        result = leadsync("preview", target, "--json", ok=False)
+        assert result.exit_code == 1
+        assert "no such file" in result.stderr
+
+
+def test_a_sheet_another_process_is_syncing_is_not_a_failure(
+    leadsync: Leadsync, fake_google: FakeGoogle, db_url: str
+) -> None:
+    from leadsync.store.db import make_engine, make_sessionmaker
+    from leadsync.store.types import utcnow
+    from leadsync.sync.lease import try_claim
+
+    customer = leadsync("customers", "create", "Acme").stdout.strip()
+    fake_google.put(spreadsheet_id("held"), "0", b"Name,Email\r\nA,a@example.com\r\n")
+    sheet = _add(leadsync, customer, "held", {})
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine).begin() as session:
+        assert try_claim(session, int(sheet), "someone-else", utcnow(), 60)
+    engine.dispose()
+
+    result = leadsync("sync", "--sheet", sheet)
+
+    assert "another worker is syncing it" in result.stderr
+    assert fake_google.hits(spreadsheet_id("held")) == 0

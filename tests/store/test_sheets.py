@@ -53,6 +53,11 @@ def test_add_stores_an_explicit_gid_and_is_due_at_once(
         ({"url": URL, "label": "x", "header_row": 0}, InvalidInput, "header_row"),
         ({"url": URL, "label": "x", "column_map": {"fax": "F"}}, InvalidInput, "fax"),
         ({"url": URL, "label": "x", "fill_down": ["email"]}, InvalidInput, "email"),
+        (
+            {"url": URL, "label": "x", "column_map": {"email": "Name", "name": "name"}},
+            InvalidInput,
+            "both name the column",
+        ),
         ({"url": URL, "label": "x", "region": "XX"}, InvalidInput, "region"),
         ({"url": URL, "label": "x", "timezone": "Mars/Base"}, InvalidInput, "zone"),
     ],

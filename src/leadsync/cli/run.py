@@ -64,15 +64,22 @@ def sync(
         if show_progress:
             sys.stderr.write("\r\033[K")
         say(summary_line(target, outcome))
-        failed += outcome.failed or outcome.status == "busy"
+        failed += outcome.failed
     if failed:
         raise typer.Exit(1)
+
+
+def _looks_like_a_path(text: str) -> bool:
+    """A local name, not a link or a bare spreadsheet id."""
+    if "://" in text or text.startswith(("docs.google.com", "www.")):
+        return False
+    return "/" in text or text.lower().endswith((".csv", ".tsv", ".txt"))
 
 
 def summary_line(sheet: SheetSourceConfig, outcome: RunOutcome) -> str:
     head = f"sheet {sheet.id} ({sheet.label}): {outcome.status}"
     if outcome.status == "busy":
-        return f"{head}: another worker is syncing it right now"
+        return f"{head}: another worker is syncing it right now; that run counts"
     if outcome.failed:
         return f"{head} {outcome.error_code}: {outcome.error_message}"
     c = outcome.counts
@@ -118,6 +125,8 @@ def preview(
     if path.is_file():
         with path.open("rb") as handle:
             result = read_sheet(handle, settings)
+    elif path.exists() or _looks_like_a_path(path_or_url):
+        raise fail(f"{path_or_url}: no such file (give a CSV file or a sheet link)")
     else:
         ref = parse_sheet_url(path_or_url)
         try:

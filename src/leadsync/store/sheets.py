@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadsync.errors import Conflict, InvalidInput, NotFound
+from leadsync.leads.header import normalize_header
 from leadsync.leads.model import FIELDS, SheetSettings
 from leadsync.sheets.access import ACCESS_MODES
 from leadsync.sheets.urls import parse_sheet_url
@@ -100,6 +101,13 @@ def _clean_column_map(value: Any) -> dict[str, str]:
         if not isinstance(header, str) or not header.strip():
             raise InvalidInput(f"column_map: the header for {field!r} must be text")
         cleaned[field] = header.strip()
+    by_header: dict[str, str] = {}
+    for field, header in cleaned.items():
+        other = by_header.setdefault(normalize_header(header), field)
+        if other != field:
+            raise InvalidInput(
+                f"column_map: {other!r} and {field!r} both name the column {header!r}"
+            )
     return cleaned
 
 
