@@ -25,6 +25,12 @@ class PgLeadWriter(LeadWriter):
     tz_suffix = "+00"
     _changed_table = False
 
+    def __enter__(self) -> PgLeadWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
     def identities(self, ids: Sequence[int]) -> list[Identity]:
         rows = self._run(
             "SELECT id, lead_key, external_id, email, phone, missing_since "
@@ -34,10 +40,14 @@ class PgLeadWriter(LeadWriter):
         return [_identity(row) for row in rows]
 
     def lookup(self, keys: Sequence[str]) -> dict[str, Stored]:
+        # A join, not "lead_key = ANY(...)": right after a big first sync the
+        # statistics still say the table is empty, and a scan testing every row
+        # against a 2,000-key array took minutes; a join hashes the keys instead.
         rows = self._run(
-            "SELECT lead_key, id, row_hash, row_number, missing_since FROM leads "
-            "WHERE customer_id = ? AND sheet_id = ? AND lead_key = ANY(?)",
-            [*self.scope, list(keys)],
+            "SELECT lead_key, id, row_hash, row_number, missing_since "
+            "FROM unnest(?::text[]) AS k(key) JOIN leads ON lead_key = k.key "
+            "WHERE customer_id = ? AND sheet_id = ?",
+            [list(keys), *self.scope],
         )
         return {
             key: Stored(id_, digest, number, missing is not None)
@@ -46,8 +56,10 @@ class PgLeadWriter(LeadWriter):
 
     def load(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         # jsonb arrives decoded and times as datetimes, which is how they go back.
+        columns = ", ".join(f"leads.{name}" for name in LOAD_COLUMNS)
         rows = self._run(
-            f"SELECT {', '.join(LOAD_COLUMNS)} FROM leads WHERE id = ANY(?)",
+            f"SELECT {columns} FROM unnest(?::int[]) AS k(id) "
+            "JOIN leads ON leads.id = k.id",
             [list(ids)],
         )
         return {row[0]: dict(zip(LOAD_COLUMNS, row, strict=True)) for row in rows}
@@ -92,6 +104,12 @@ class PgLeadWriter(LeadWriter):
             "WHERE leads.id = m.id",
             [[row for row, _ in rows], [id_ for _, id_ in rows]],
         )
+
+    def analyze(self) -> None:
+        # Statistics that still count a sheet's leads as a handful make the next
+        # sync's lookups scan the sheet per batch; ANALYZE in this transaction
+        # counts its own new rows.
+        self._run("ANALYZE leads")
 
     def mark_missing(self, ids: Sequence[int]) -> None:
         if ids:

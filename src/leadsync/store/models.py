@@ -97,7 +97,7 @@ class LeadRecord(Base):
         UniqueConstraint("customer_id", "sheet_id", "lead_key", name="uq_lead_key"),
         Index("ix_leads_customer_person", "customer_id", "person_key"),
         # GET /api/leads pages newest first by id within a customer or a sheet
-        # (migration 0004; on PostgreSQL it also adds trigram indexes for q).
+        # (migration 0004, which can also add trigram indexes for q on PostgreSQL).
         Index("ix_leads_customer_recent", "customer_id", "id"),
         Index("ix_leads_sheet_recent", "sheet_id", "id"),
     )

@@ -42,6 +42,9 @@ from leadsync.store.snapshot import (
 )
 
 BATCH = 2000
+# After this many new leads in one sync, the planner's statistics are refreshed
+# (PostgreSQL): the next sync's key lookups are planned from them.
+ANALYZE_AFTER = 10_000
 # What became of each key, stored in Snapshot.counts once its lead is applied.
 INSERTED, UPDATED, UNCHANGED = -1, -2, -3
 _EMAIL, _PHONE = TEXT_FIELDS.index("email"), TEXT_FIELDS.index("phone")
@@ -65,6 +68,7 @@ class _Apply:
     run_id: int
     status: dict[str, int]
     had_leads: bool
+    inserted: int = 0
 
 
 def apply_snapshot(
@@ -92,19 +96,32 @@ def apply_snapshot(
         session, customer_id, sheet_id, now
     )
     result = ApplyResult()
-    unclaimed, had_leads = _unclaimed(writer, leads.counts)
+    with writer:
+        _apply(writer, leads, result, customer_id, run_id)
+    _sort_keys(leads.counts, result)
+    return result
+
+
+def _apply(
+    writer: LeadWriter,
+    snapshot: Snapshot,
+    result: ApplyResult,
+    customer_id: int,
+    run_id: int,
+) -> None:
+    unclaimed, had_leads = _unclaimed(writer, snapshot.counts)
     if unclaimed:
-        claimed = rekey(writer, leads, unclaimed, result.warnings)
+        claimed = rekey(writer, snapshot, unclaimed, result.warnings)
         unclaimed = [s for s in unclaimed if s.id not in claimed]
-    job = _Apply(writer, customer_id, run_id, leads.counts, had_leads)
-    for batch in _batches(leads.merged(), BATCH):
+    job = _Apply(writer, customer_id, run_id, snapshot.counts, had_leads)
+    for batch in _batches(snapshot.merged(), BATCH):
         _apply_batch(job, batch)
     newly_missing = [s for s in unclaimed if not s.missing]
     writer.mark_missing([s.id for s in newly_missing])
     writer.touch_present()
     result.missing = [s.key for s in newly_missing]
-    _sort_keys(leads.counts, result)
-    return result
+    if job.inserted >= ANALYZE_AFTER:
+        writer.analyze()
 
 
 def _unclaimed(writer: LeadWriter, keys: dict[str, int]) -> tuple[list[Identity], bool]:
@@ -142,6 +159,7 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
             if old.row_number != lead[ROW] or old.missing:
                 moved.append((lead[ROW], old.id))
     writer.insert(inserts)
+    job.inserted += len(inserts)
     if changed:
         _apply_changes(job, changed)
     writer.move(moved)

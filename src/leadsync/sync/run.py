@@ -21,7 +21,7 @@ from leadsync.config import Settings
 from leadsync.errors import NotFound, SyncFailure
 from leadsync.leads.model import LEAD_FIELDS, SheetSettings, Warning, provided_fields
 from leadsync.leads.reader import gc_paused
-from leadsync.leads.stream import SheetSummary, scan_sheet
+from leadsync.leads.stream import scan_sheet
 from leadsync.sheets.access import fetch_sheet
 from leadsync.sheets.fetch import Download
 from leadsync.sheets.urls import SheetRef
@@ -37,11 +37,11 @@ from leadsync.store.snapshot import Snapshot
 from leadsync.store.types import utcnow
 from leadsync.store.upsert import ApplyResult, apply_snapshot
 from leadsync.sync import lease
+from leadsync.sync.readout import SnapshotRead, run_counts, run_samples
 from leadsync.sync.schedule import next_after_failure, next_after_success
 
 log = logging.getLogger(__name__)
 
-SAMPLE_SIZE = 50
 Fetcher = Callable[[SheetRef, Settings], Download]
 
 
@@ -206,21 +206,15 @@ def _judge(
             summary = scan_sheet(download.body, read_settings, snapshot)
         if not snapshot.lead_rows and state.had_leads:
             raise SyncFailure("empty_snapshot_refused")
-        read = _Read(summary, snapshot)
+        read = SnapshotRead(summary, snapshot)
         return _apply(sessions, ctx, settings, read, download, fingerprint)
-
-
-@dataclass
-class _Read:
-    summary: SheetSummary
-    snapshot: Snapshot
 
 
 def _apply(
     sessions: sessionmaker[Session],
     ctx: _Context,
     settings: Settings,
-    read: _Read,
+    read: SnapshotRead,
     download: Download,
     fingerprint: str,
 ) -> RunOutcome:
@@ -242,8 +236,8 @@ def _apply(
                 now=now,
             )
         late = [*sync_warnings, *applied.warnings]
-        counts = _counts(read, applied, len(late))
-        samples = _samples(read, late)
+        counts = run_counts(read, applied, len(late))
+        samples = run_samples(read, late)
         state = session.get_one(LeadSyncState, ctx.sheet_id)
         state.content_hash = download.content_hash
         state.settings_fingerprint = fingerprint
@@ -260,37 +254,6 @@ def _still_known(provided: list[str], gone: list[str]) -> list[str]:
     # Remember fields that went missing, so the warning repeats until the column
     # returns or the sheet's settings change.
     return sorted({*provided, *gone} & set(LEAD_FIELDS))
-
-
-def _counts(read: _Read, applied: ApplyResult, late_warnings: int) -> dict[str, int]:
-    """Run counts; ``late_warnings`` are the sync's own, after the reader's."""
-    snapshot = read.snapshot
-    warnings = len(read.summary.warnings) + snapshot.warnings + late_warnings
-    return {
-        "rows_read": read.summary.rows_read,
-        "leads": len(applied.inserted) + len(applied.updated) + len(applied.unchanged),
-        "inserted": len(applied.inserted),
-        "updated": len(applied.updated),
-        "unchanged": len(applied.unchanged),
-        "missing": len(applied.missing),
-        "skipped": snapshot.skipped,
-        "warnings": warnings,
-    }
-
-
-def _samples(read: _Read, late_warnings: list[Warning]) -> dict[str, Any]:
-    snapshot = read.snapshot
-    warnings = [*read.summary.warnings, *snapshot.warning_sample, *late_warnings]
-    return {
-        "skipped": [
-            {"row": s.row, "reason": s.reason}
-            for s in snapshot.skipped_sample[:SAMPLE_SIZE]
-        ],
-        "warnings": [
-            {"row": w.row, "column": w.column, "code": w.code, "field": w.field}
-            for w in warnings[:SAMPLE_SIZE]
-        ],
-    }
 
 
 def _finish_unchanged(

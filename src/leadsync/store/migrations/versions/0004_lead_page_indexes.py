@@ -12,13 +12,17 @@ created_at, id), which no query orders by: a page had to sort all of a customer'
 leads, and every sync paid for two more indexes. A since/until filter now walks
 the same index newest first.
 
-On PostgreSQL, trigram GIN indexes serve ``q`` (ILIKE '%text%' on name, email and
-phone) when the pg_trgm extension can be had; without it, or on SQLite, a search
-scans the rows the other filters leave. They cost every sync write (see
-bench/README.md); drop them where nobody searches across customers.
+On PostgreSQL, with LEADSYNC_TRIGRAM_INDEXES=true at upgrade time, trigram GIN
+indexes serve ``q`` (ILIKE '%text%' on name, email and phone) when the pg_trgm
+extension can be had. They are off by default because every sync rewrites each
+present lead's last_seen_at, and the three GIN indexes triple what that costs
+(bench/README.md); without them a search scans the rows the other filters leave:
+one customer's leads are few, all customers' are not.
 """
 
 from __future__ import annotations
+
+import os
 
 import sqlalchemy as sa
 from alembic import op
@@ -37,7 +41,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_leads_sheet_recent", ["sheet_id", "id"])
         batch_op.drop_index("ix_leads_customer_order")
         batch_op.drop_index("ix_leads_sheet_order")
-    if op.get_bind().dialect.name == "postgresql" and _trigrams_available():
+    wanted = os.environ.get("LEADSYNC_TRIGRAM_INDEXES", "").lower() == "true"
+    if wanted and op.get_bind().dialect.name == "postgresql" and _trigrams_available():
         for column in TRIGRAM_COLUMNS:
             op.execute(
                 f"CREATE INDEX IF NOT EXISTS ix_leads_{column}_trgm "

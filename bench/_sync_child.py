@@ -1,0 +1,132 @@
+"""One measured child of bench/sync_big.py: leadsync's syncs, or the reference.
+
+    _sync_child.py leadsync|reference DATABASE_URL FAKE_BASE_URL SPREADSHEET_ID
+
+Prints one JSON object of seconds and the peak RSS (MB) of this process.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+
+import httpx
+import phonenumbers
+from sqlalchemy import text
+
+from leadsync.config import Settings
+from leadsync.store.customers import create_customer
+from leadsync.store.db import make_engine, make_sessionmaker, upgrade
+from leadsync.store.sheets import add_sheet
+from leadsync.sync.run import sync_sheet
+
+BATCH = 5000
+E164 = phonenumbers.PhoneNumberFormat.E164
+
+
+def leadsync_syncs(url: str, base_url: str, spreadsheet_id: str) -> dict[str, float]:
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    settings = replace(
+        Settings.from_env({}), database_url=url, google_sheets_base_url=base_url
+    )
+    link = f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit#gid=0"
+    with sessions.begin() as session:
+        customer = create_customer(session, "Bench", timezone="America/New_York")
+        sheet = add_sheet(session, customer.id, url=link, label="big").id
+    times: dict[str, float] = {}
+    for name in ("first", "same_bytes", "same_rows"):
+        if name == "same_rows":  # the same rows in other bytes, served as gid 1
+            with sessions.begin() as session:
+                session.execute(text("UPDATE sheets SET gid = '1'"))
+        started = time.perf_counter()
+        outcome = sync_sheet(sessions, sheet, settings)
+        times[name] = time.perf_counter() - started
+        assert outcome.status in ("ok", "unchanged"), outcome.error_code
+        assert name == "first" or outcome.counts["inserted"] == 0
+    return times
+
+
+def reference(url: str, base_url: str, spreadsheet_id: str) -> dict[str, float]:
+    """Download, csv.reader, phonenumbers.parse, executemany into a plain table."""
+    export = f"{base_url}/spreadsheets/d/{spreadsheet_id}/export?format=csv&gid=0"
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as body:
+        with httpx.stream("GET", export, follow_redirects=True, timeout=120) as answer:
+            for chunk in answer.iter_bytes():
+                body.write(chunk)
+        body.seek(0)
+        rows = csv.reader(io.TextIOWrapper(body, encoding="utf-8", newline=""))
+        _insert_all(url, _parsed(rows))
+    return {"total": time.perf_counter() - started}
+
+
+def _parsed(rows: csv._reader) -> object:
+    header = next(rows)
+    phone_at = header.index("phone_number")
+    for row in rows:
+        if len(row) <= phone_at:
+            continue
+        phone = row[phone_at].removeprefix("p:")
+        try:
+            number = phonenumbers.parse(phone, "US")
+            e164 = phonenumbers.format_number(number, E164)
+        except phonenumbers.NumberParseException:
+            e164 = None
+        yield row[0], row[14], row[15], e164, row[1], json.dumps(row)
+
+
+def _insert_all(url: str, rows: object) -> None:
+    engine = make_engine(url)
+    postgres = engine.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE plain (id SERIAL PRIMARY KEY, lead_key TEXT UNIQUE, "
+            "name TEXT, email TEXT, phone TEXT, created TEXT, data TEXT)"
+            if postgres
+            else "CREATE TABLE plain (id INTEGER PRIMARY KEY, lead_key TEXT UNIQUE, "
+            "name TEXT, email TEXT, phone TEXT, created TEXT, data TEXT)"
+        )
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        sql = (
+            "INSERT INTO plain (lead_key, name, email, phone, created, data) "
+            f"VALUES ({', '.join([mark] * 6)}) ON CONFLICT (lead_key) DO NOTHING"
+        )
+        batch: list[object] = []
+        for row in rows:  # type: ignore[attr-defined]
+            batch.append(row)
+            if len(batch) >= BATCH:
+                cursor.executemany(sql, batch)
+                batch = []
+        cursor.executemany(sql, batch)
+    engine.dispose()
+
+
+def peak_rss_mb() -> float:
+    """This program's peak RSS. Linux keeps getrusage's ru_maxrss across exec, so a
+    child forked from a big parent would report the parent's peak; VmHWM belongs
+    to this program's own memory."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    kind, url, base_url, spreadsheet_id = sys.argv[1:5]
+    run = leadsync_syncs if kind == "leadsync" else reference
+    result = run(url, base_url, spreadsheet_id)
+    result["rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))

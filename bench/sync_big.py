@@ -1,0 +1,147 @@
+"""First sync and re-syncs of a big Meta-format sheet, beside a plain reference.
+
+    .venv/bin/python bench/sync_big.py --rows 100000 500000 --db sqlite postgres
+
+Per case (rows x database), in child processes so that each peak RSS is its own:
+- leadsync: first sync; re-sync of the same bytes (skipped by content hash); re-sync
+  of the same rows in other bytes (read, hashed, compared: nothing written);
+- reference: httpx download, csv.reader, phonenumbers.parse of every phone,
+  executemany into a plain table; the least a sync has to do.
+The sheet is served by the local fake Google (loopback only) from this process.
+PostgreSQL cases use a database of their own, dropped at the end. Times are wall
+clock; on a shared machine run with --repeat 3 (the best of each is reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from leadsync.sheets.fake import FakeGoogle
+
+ROOT = Path(__file__).resolve().parents[1]
+MAKE_SHEET = ROOT / "tests" / "data" / "fixtures" / "make_big_sheet.py"
+PG_ADMIN = os.environ.get(
+    "LEADSYNC_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test"
+)
+SHEET_ID = "bench" + "x" * 39
+CHILD = Path(__file__).with_name("_sync_child.py")
+
+
+def main() -> None:
+    args = _parse()
+    results = []
+    with FakeGoogle() as fake, tempfile.TemporaryDirectory() as tmp:
+        for rows in args.rows:
+            body = _sheet(rows)
+            fake.put(SHEET_ID, "0", body)
+            # The same rows in other bytes: a trailing space the reader trims.
+            fake.put(SHEET_ID, "1", body.replace(b",CREATED\r", b",CREATED \r"))
+            del body
+            for db in args.db:
+                results.append(_case(rows, db, fake.base_url, tmp, args.repeat))
+                print(_line(results[-1]), file=sys.stderr)
+    print(_table(results))
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 500_000])
+    databases = ["sqlite", "postgres"]
+    parser.add_argument("--db", nargs="+", choices=databases, default=databases)
+    parser.add_argument("--repeat", type=int, default=1)
+    return parser.parse_args()
+
+
+def _sheet(rows: int) -> bytes:
+    made = subprocess.run(
+        [sys.executable, str(MAKE_SHEET), "--rows", str(rows), "--seed", "1"],
+        capture_output=True,
+        check=True,
+    )
+    return made.stdout
+
+
+def _case(rows: int, db: str, base_url: str, tmp: str, repeat: int) -> dict[str, Any]:
+    best: dict[str, Any] = {}
+    for _ in range(repeat):
+        for kind in ("leadsync", "reference"):
+            with _database(db, tmp) as url:
+                got = _child(kind, url, base_url)
+            for name, value in got.items():
+                key = f"{kind}_{name}"
+                best[key] = min(best.get(key, value), value)
+    return {"rows": rows, "db": db, **best}
+
+
+class _database:
+    """A fresh database for one child: a SQLite file, or a PostgreSQL database."""
+
+    def __init__(self, db: str, tmp: str) -> None:
+        self.db, self.tmp = db, tmp
+        self.name = f"leadsync_bench_{uuid.uuid4().hex[:10]}"
+
+    def __enter__(self) -> str:
+        if self.db == "sqlite":
+            return f"sqlite:///{self.tmp}/{self.name}.db"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        return PG_ADMIN.rsplit("/", 1)[0] + f"/{self.name}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.db == "sqlite":
+            for path in Path(self.tmp).glob(f"{self.name}.db*"):
+                path.unlink()
+            return
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def _child(kind: str, url: str, base_url: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, str(CHILD), kind, url, base_url, SHEET_ID],
+        capture_output=True,
+        check=True,
+        timeout=1800,
+    )
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def _line(r: dict[str, Any]) -> str:
+    return f"{r['rows']:>7} {r['db']:<8} " + " ".join(
+        f"{k}={v:.2f}" for k, v in r.items() if isinstance(v, float)
+    )
+
+
+def _table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| rows | database | reference | first sync | ratio | same bytes "
+        "| same rows, new bytes | peak RSS (sync / reference) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ratio = r["leadsync_first"] / r["reference_total"]
+        lines.append(
+            f"| {r['rows']:,} | {r['db']} | {r['reference_total']:.1f} s "
+            f"| {r['leadsync_first']:.1f} s | {ratio:.2f}x "
+            f"| {r['leadsync_same_bytes']:.2f} s "
+            f"| {r['leadsync_same_rows']:.1f} s "
+            f"| {r['leadsync_rss_mb']:.0f} / {r['reference_rss_mb']:.0f} MB |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    main()
+    print(f"\n(bench ran {time.monotonic() - started:.0f} s)", file=sys.stderr)

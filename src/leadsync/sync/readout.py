@@ -1,0 +1,54 @@
+"""What a sync run records of a read snapshot: its counts and samples of skipped
+rows and warnings (the reader's file warnings first, then row warnings, then the
+sync's own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from leadsync.leads.model import Warning
+from leadsync.leads.stream import SheetSummary
+from leadsync.store.snapshot import SAMPLE_SIZE, Snapshot
+from leadsync.store.upsert import ApplyResult
+
+
+@dataclass
+class SnapshotRead:
+    """A snapshot read to the end: what the reader saw, and the spooled rows."""
+
+    summary: SheetSummary
+    snapshot: Snapshot
+
+
+def run_counts(
+    read: SnapshotRead, applied: ApplyResult, late_warnings: int
+) -> dict[str, int]:
+    """Run counts; ``late_warnings`` are the sync's own, after the reader's."""
+    snapshot = read.snapshot
+    warnings = len(read.summary.warnings) + snapshot.warnings + late_warnings
+    return {
+        "rows_read": read.summary.rows_read,
+        "leads": len(applied.inserted) + len(applied.updated) + len(applied.unchanged),
+        "inserted": len(applied.inserted),
+        "updated": len(applied.updated),
+        "unchanged": len(applied.unchanged),
+        "missing": len(applied.missing),
+        "skipped": snapshot.skipped,
+        "warnings": warnings,
+    }
+
+
+def run_samples(read: SnapshotRead, late_warnings: list[Warning]) -> dict[str, Any]:
+    snapshot = read.snapshot
+    warnings = [*read.summary.warnings, *snapshot.warning_sample, *late_warnings]
+    return {
+        "skipped": [
+            {"row": s.row, "reason": s.reason}
+            for s in snapshot.skipped_sample[:SAMPLE_SIZE]
+        ],
+        "warnings": [
+            {"row": w.row, "column": w.column, "code": w.code, "field": w.field}
+            for w in warnings[:SAMPLE_SIZE]
+        ],
+    }
