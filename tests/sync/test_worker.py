@@ -232,3 +232,51 @@ def test_two_workers_on_postgres_sync_each_sheet_exactly_once(
     assert hits == [1] * 40
     owners = {r.worker.rsplit(":", 1)[0] for r in _runs(sessions) if r.worker}
     assert len(owners) == 2  # both processes took a share
+
+
+def test_a_long_retry_after_pauses_the_whole_fleet_for_that_host(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    from leadsync.store.models import FetchPause
+
+    customer = make_customer(sessions, region="GB")
+    throttled = register(sessions, fake_google, customer, "hot", _sheet(1))
+    serve(fake_google, "hot", _sheet(1), mode="throttled", retry_after="120")
+    register(sessions, fake_google, customer, "calm", _sheet(2, 1))
+    worker = Worker(sessions, replace(settings, sync_concurrency=1))
+
+    first = [f.result(timeout=20) for f in worker.tick()]
+    later = worker.tick()
+    worker.stop()
+    worker._drain()
+
+    assert [(o.sheet_id, o.error_code) for o in first] == [(throttled, "rate_limited")]
+    assert later == []  # the other sheet is due but the host is paused
+    assert fake_google.hits(_sid("calm")) == 0
+    with sessions() as session:
+        (pause,) = session.query(FetchPause).all()
+        state = session.get_one(LeadSyncState, throttled)
+    assert pause.host == "127.0.0.1" and pause.reason == "rate_limited"
+    assert state.next_run_at is not None
+    waited = (pause.until - state.last_sync_at).total_seconds()  # type: ignore[operator]
+    assert 110 < waited < 130
+    assert (state.next_run_at - state.last_sync_at).total_seconds() >= 119  # type: ignore[operator]
+
+
+def test_every_finished_run_records_its_duration(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    from leadsync.sync.run import sync_sheet
+
+    customer = make_customer(sessions, region="GB")
+    sheet = register(sessions, fake_google, customer, "timed", _sheet(2))
+    sync_sheet(sessions, sheet, settings)
+    serve(fake_google, "timed", _sheet(2), mode="deleted")
+    sync_sheet(sessions, sheet, settings)
+
+    runs = _runs(sessions)
+    assert [r.status for r in runs] == ["ok", "failed"]
+    for run in runs:
+        assert run.finished_at is not None and run.duration_ms is not None
+        elapsed = (run.finished_at - run.started_at).total_seconds() * 1000
+        assert abs(run.duration_ms - elapsed) <= 1

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.errors import InvalidInput
 from leadsync.web.session import (
@@ -54,3 +55,17 @@ def test_a_session_is_bound_to_its_key_and_expires() -> None:
     assert signer.csrf_token(value, "hash-of-key-7") != signer.csrf_token(
         value, "hash-of-key-8"
     )
+
+
+def test_without_a_file_every_process_shares_the_databases_secret(
+    sessions: sessionmaker[Session], db_url: str
+) -> None:
+    if secret_path(db_url) is not None:
+        url = "postgresql://u@127.0.0.1:5432/db"  # a database without a file
+    else:
+        url = db_url
+    first = load_secret(url, {}, sessions=sessions)
+    again = load_secret(url, {}, sessions=sessions)  # another process, same database
+
+    assert first == again and len(first) == 64
+    assert load_secret(url, {"LEADSYNC_SECRET_KEY": "x" * 40}, sessions) == b"x" * 40

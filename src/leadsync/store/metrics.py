@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from leadsync.store.models import LeadSyncState, SheetSourceConfig, SyncRun
@@ -35,19 +33,30 @@ def sheets_by_status(session: Session) -> list[tuple[str, int]]:
     return [(status, n) for status, n in session.execute(query)]
 
 
-def queue_depth(session: Session, now: datetime) -> int:
-    """Sheets due now: enabled and scheduled, or asked for by "Sync now"."""
-    query = (
-        select(func.count())
-        .select_from(LeadSyncState)
-        .join(SheetSourceConfig, SheetSourceConfig.id == LeadSyncState.sheet_id)
-        .where(
-            SheetSourceConfig.deleted_at.is_(None),
-            or_(
-                LeadSyncState.requested_at.is_not(None),
-                (SheetSourceConfig.enabled.is_(True))
-                & (LeadSyncState.next_run_at <= now),
-            ),
-        )
-    )
-    return int(session.scalar(query) or 0)
+# Upper bounds (seconds) of the run-duration histogram's buckets.
+DURATION_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+ROW_COUNTS = ("rows_read", "inserted", "updated")
+
+
+def run_durations(session: Session) -> tuple[list[int], int, float]:
+    """Cumulative bucket counts, the number of finished runs and their total seconds."""
+    ms = SyncRun.duration_ms
+    buckets = [
+        func.coalesce(func.sum(case((ms <= int(bound * 1000), 1), else_=0)), 0)
+        for bound in DURATION_BUCKETS
+    ]
+    row = session.execute(
+        select(*buckets, func.count(ms), func.coalesce(func.sum(ms), 0))
+    ).one()
+    *counts, total, total_ms = row
+    return [int(c) for c in counts], int(total), float(total_ms) / 1000
+
+
+def row_totals(session: Session) -> dict[str, int]:
+    """Rows read, leads inserted and updated, summed over every run."""
+    sums = [
+        func.coalesce(func.sum(SyncRun.counts[name].as_integer()), 0)
+        for name in ROW_COUNTS
+    ]
+    row = session.execute(select(*sums)).one()
+    return {name: int(value) for name, value in zip(ROW_COUNTS, row, strict=True)}

@@ -206,6 +206,27 @@ class SyncRun(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     samples: Mapped[dict[str, Any]] = mapped_column(default=dict)
     worker: Mapped[str | None] = mapped_column(String(128))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class FetchPause(Base):
+    """Google said "slow down" (429 with a long Retry-After): every worker of the
+    fleet holds back its downloads from that host until ``until``."""
+
+    __tablename__ = "fetch_pauses"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    until: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(64))
+
+
+class AppSecret(Base):
+    """Secrets the processes of one installation share (the UI's session key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 class ApiKey(Base):

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +32,7 @@ from leadsync.store.models import (
     SyncRun,
     empty_counts,
 )
+from leadsync.store.pauses import pause_host
 from leadsync.store.sheets import reading_settings
 from leadsync.store.snapshot import Snapshot
 from leadsync.store.types import utcnow
@@ -319,6 +320,7 @@ def _record_success(
     run = session.get_one(SyncRun, ctx.run_id)
     run.status = run_status
     run.finished_at = now
+    run.duration_ms = _duration_ms(run, now)
     run.counts = counts
     run.samples = samples
 
@@ -346,9 +348,12 @@ def _fail(
                 failure.code,
                 failure.retry_after,
             )
+        if failure.code == "rate_limited":
+            _pause_fleet(session, settings, failure)
         run = session.get_one(SyncRun, ctx.run_id)
         run.status = "failed"
         run.finished_at = now
+        run.duration_ms = _duration_ms(run, now)
         run.error_code = failure.code
         run.error_message = failure.message
     return RunOutcome(
@@ -359,6 +364,17 @@ def _fail(
         error_code=failure.code,
         error_message=failure.message,
     )
+
+
+def _duration_ms(run: SyncRun, now: datetime) -> int:
+    return max(0, int((now - run.started_at).total_seconds() * 1000))
+
+
+def _pause_fleet(session: Session, settings: Settings, failure: SyncFailure) -> None:
+    """Google throttled us past what a run may wait: every worker holds back."""
+    seconds = failure.retry_after or settings.max_retry_after_seconds
+    host = httpx.URL(settings.google_sheets_base_url).host
+    pause_host(session, host, utcnow() + timedelta(seconds=seconds), failure.code)
 
 
 def _log(ctx: _Context, outcome: RunOutcome) -> None:

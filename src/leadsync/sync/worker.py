@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.config import Settings
+from leadsync.store.pauses import paused_until
 from leadsync.store.types import utcnow
 from leadsync.sync import claims, lease
 from leadsync.sync.run import RunOutcome, sync_sheet
@@ -44,6 +45,9 @@ class Worker:
         self._wake = threading.Event()
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="sync")
         self._busy: set[int] = set()
+        # Every sheet is downloaded from this one host; Google's "slow down" to any
+        # worker pauses them all (store/pauses.py).
+        self._host = httpx.URL(settings.google_sheets_base_url).host
         self._lock = threading.Lock()
         # One connection pool toward Google for every run of this process.
         self._client = httpx.Client(
@@ -78,12 +82,11 @@ class Worker:
         free = self.concurrency - len(self._busy)
         with self.sessions.begin() as session:
             claims.reap_lost_runs(session, now)
-            claimed = (
-                claims.claim_due(
-                    session, self.owner, now, free, self.settings.lease_seconds
-                )
-                if free > 0 and not self.stopping.is_set()
-                else []
+            paused = paused_until(session, self._host, now)
+            if paused is not None or free <= 0 or self.stopping.is_set():
+                return []
+            claimed = claims.claim_due(
+                session, self.owner, now, free, self.settings.lease_seconds
             )
         return [self._start(sheet_id) for sheet_id in claimed]
 

@@ -21,7 +21,8 @@ def install_web(app: FastAPI) -> None:
     """Add the UI to an API app: its pages, its static files, and the session
     cookie as a second way (after the bearer token) to call the API."""
     context = api_context(app)
-    signer = SessionSigner(load_secret(context.settings.database_url))
+    secret = load_secret(context.settings.database_url, sessions=context.sessions)
+    signer = SessionSigner(secret)
     templates = Jinja2Templates(directory=HERE / "templates")
     app.state.leadsync_web = WebState(signer, templates)
     context.principal_resolvers.append(cookie_resolver(signer))

@@ -20,14 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.errors import InvalidInput
 from leadsync.store.db import normalize_url
+from leadsync.store.secrets import shared_secret
 
 log = logging.getLogger(__name__)
 
 SECRET_ENV = "LEADSYNC_SECRET_KEY"
 MIN_SECRET_LENGTH = 32
+SESSION_SECRET_NAME = "ui_session"
 SESSION_COOKIE = "leadsync_session"
 SESSION_MAX_AGE = 14 * 24 * 3600  # seconds; people log in again after two weeks
 VERSION = "v1"
@@ -40,9 +43,14 @@ class SessionClaim:
     nonce: str
 
 
-def load_secret(database_url: str, env: dict[str, str] | None = None) -> bytes:
+def load_secret(
+    database_url: str,
+    env: dict[str, str] | None = None,
+    sessions: sessionmaker[Session] | None = None,
+) -> bytes:
     """``LEADSYNC_SECRET_KEY``, else a secret kept in a file next to the SQLite
-    database (made once), else one for this process only (with a warning)."""
+    database (made once), else one kept in the database, which every process of a
+    PostgreSQL installation shares, else one for this process only (a warning)."""
     environ = dict(os.environ) if env is None else env
     given = environ.get(SECRET_ENV, "").strip()
     if given:
@@ -54,6 +62,8 @@ def load_secret(database_url: str, env: dict[str, str] | None = None) -> bytes:
     path = secret_path(database_url)
     if path is not None:
         return _file_secret(path)
+    if sessions is not None:
+        return shared_secret(sessions, SESSION_SECRET_NAME).encode("ascii")
     log.warning(
         "%s is not set: UI sessions are signed with a secret of this process only, "
         "so they end when it restarts and other processes do not accept them",
