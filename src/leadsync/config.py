@@ -35,6 +35,18 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if not url.startswith(
+        ("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")
+    ):
+        raise ValueError(
+            "DATABASE_URL must be sqlite:///path or postgresql://user@host:port/db, "
+            f"not {url.split(':', 1)[0]}:…"
+        )
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -53,7 +65,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
-            database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            database_url=_database_url(env),
             enable_leads_sync=_flag(env.get("ENABLE_LEADS_SYNC")),
             leads_sync_interval_seconds=_int(env, "LEADS_SYNC_INTERVAL_SECONDS", 600),
             google_sheets_base_url=(

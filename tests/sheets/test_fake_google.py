@@ -277,7 +277,7 @@ def test_module_serves_a_directory(tmp_path: Path) -> None:
             with download_sheet(SheetRef("demo"), settings) as download:
                 assert download.body.read() == CSV
         finally:
-            server.send_signal(signal.SIGINT)
+            server.send_signal(signal.SIGTERM)
             server.communicate(timeout=10)
 
     assert server.returncode == 0

@@ -189,6 +189,13 @@ def _rekey(
 
 def _same_lead(old: _Stored, lead: MergedLead) -> bool:
     values = lead.values
+    for name in ("external_id", "email"):  # a different one: another person
+        if (
+            values.get(name)
+            and getattr(old, name)
+            and values[name] != getattr(old, name)
+        ):
+            return False
     return any(
         values.get(name) and values.get(name) == getattr(old, name)
         for name in ("external_id", "email", "phone")

@@ -238,3 +238,25 @@ def test_other_customers_and_sheets_are_never_touched(
 
     assert stored(sessions, customer_id=theirs) == before
     assert len(stored(sessions, customer_id=mine)) == 16
+
+
+def test_a_shared_phone_does_not_hand_one_persons_lead_to_another(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions, region="GB", locale="en_GB")
+    body = b"Name,Email,Phone\r\nBob,bob@example.com,07700 900202\r\n"
+    sheet = register(sessions, fake_google, customer, "household", body)
+    sync_sheet(sessions, sheet, settings)
+    with sessions.begin() as session:
+        bob = session.scalars(select(LeadRecord)).one()
+        bob.notes = "Bob's notes"
+    serve(fake_google, "household", body.replace(b"Bob,bob@", b"Zed,zed@"))
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    leads = stored(sessions)
+    assert outcome.counts["inserted"] == 1
+    assert leads["bob@example.com"]["notes"] == "Bob's notes"
+    assert leads["bob@example.com"]["name"] == "Bob"
+    assert leads["bob@example.com"]["missing_since"] is not None
+    assert leads["zed@example.com"]["notes"] is None

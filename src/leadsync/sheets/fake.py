@@ -12,9 +12,11 @@ leadsync.sheets.fake --dir DIR`` to serve every ``DIR/<name>.csv`` as spreadshee
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import re
 import secrets
+import signal
 import sys
 import threading
 from collections import Counter
@@ -393,10 +395,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("fake Google serving %d sheets at %s", len(names), fake.base_url)
         for name in names:
             log.info("  https://docs.google.com/spreadsheets/d/%s/edit#gid=0", name)
-        try:
+        # SIGTERM stops it like Ctrl-C (a background job may ignore SIGINT).
+        signal.signal(signal.SIGTERM, lambda *_: fake.stopping.set())
+        with contextlib.suppress(KeyboardInterrupt):
             fake.stopping.wait()
-        except KeyboardInterrupt:
-            log.info("stopped")
+        log.info("stopped")
     return 0
 
 

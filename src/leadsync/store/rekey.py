@@ -17,6 +17,7 @@ from leadsync.store.bulk import Identity, LeadWriter
 from leadsync.store.snapshot import KEY, KIND, ROW, TEXT_FIELDS, VALUES, Snapshot
 
 _FIELDS = ("external_id", "email", "phone")
+_CONTRADICTING = frozenset({"external_id", "email"})
 _AT = tuple(TEXT_FIELDS.index(name) for name in _FIELDS)
 
 
@@ -84,7 +85,15 @@ def _merged(
 
 
 def _same(lead: Identity, identity: tuple[str | None, ...]) -> bool:
-    return any(
-        value and value == getattr(lead, name)
+    """One shared value and no contradicting one: a phone shared by a household or
+    a front desk must not hand one person's lead (and its notes) to another, so a
+    different email or a different platform id means a different person."""
+    pairs = [
+        (name, value, getattr(lead, name))
         for name, value in zip(_FIELDS, identity, strict=True)
-    )
+    ]
+    if any(
+        new and old and new != old for name, new, old in pairs if name in _CONTRADICTING
+    ):
+        return False
+    return any(new and new == old for _, new, old in pairs)

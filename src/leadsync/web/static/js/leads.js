@@ -154,7 +154,7 @@ function wire() {
 async function start() {
   const chosen = await chooseCustomer(show);
   if (chosen === null) {
-    announce("There is no customer yet. Create one with `leadsync customers create`.", $("leads-status"));
+    announce("There is no customer yet. An administrator creates one with the command leadsync customers create NAME (or POST /api/customers).", $("leads-status"));
     return;
   }
   wire();

@@ -115,7 +115,7 @@ async function start() {
   showServiceAccount().catch(() => {});
   const chosen = await chooseCustomer(show);
   if (chosen === null) {
-    announce("There is no customer yet. Create one with `leadsync customers create`.", status);
+    announce("There is no customer yet. An administrator creates one with the command leadsync customers create NAME (or POST /api/customers).", status);
     return;
   }
   if (canWrite) form = new SheetForm(document.getElementById("sheet-form"), { onSaved: refetch });
