@@ -39,7 +39,7 @@ def next_after_failure(
 ) -> datetime:
     base = interval if code in PERSON_FIXES else min(interval, 60.0)
     delay = min(base * 2 ** max(failures - 1, 0), MAX_BACKOFF_SECONDS)
-    delay = max(delay, min(interval, 60.0))
+    delay = jitter(max(delay, min(interval, 60.0)))
     if retry_after is not None:
-        delay = max(delay, retry_after)
-    return now + timedelta(seconds=jitter(delay))
+        delay = max(delay, retry_after)  # jitter never brings a retry before it
+    return now + timedelta(seconds=delay)
