@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -260,3 +261,31 @@ def test_a_shared_phone_does_not_hand_one_persons_lead_to_another(
     assert leads["bob@example.com"]["name"] == "Bob"
     assert leads["bob@example.com"]["missing_since"] is not None
     assert leads["zed@example.com"]["notes"] is None
+
+
+def test_an_unchanged_sync_still_counts_as_seeing_every_present_lead(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    from leadsync.store.leads import lead_items
+
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "seen", META, **META_SETTINGS)
+    sync_sheet(sessions, sheet, settings)
+    lines = META.decode().split("\r\n")
+    serve(fake_google, "seen", ("\r\n".join(lines[:8]) + "\r\n").encode())
+    sync_sheet(sessions, sheet, settings)  # rows 9.. go missing
+    with sessions.begin() as session:  # an hour passes before the next sync
+        for lead in session.scalars(select(LeadRecord)):
+            lead.last_seen_at -= timedelta(hours=1)
+    assert sync_sheet(sessions, sheet, settings).status == "unchanged"
+
+    with sessions() as session:
+        state = session.get_one(LeadSyncState, sheet)
+        items = lead_items(session, list(session.scalars(select(LeadRecord))))
+    assert state.last_success_at is not None
+    present = [i for i in items if i["missing_since"] is None]
+    gone = [i for i in items if i["missing_since"] is not None]
+    assert present and gone
+    last = state.last_success_at.isoformat(timespec="seconds")
+    assert all(i["last_seen_at"] == last for i in present)
+    assert all(i["last_seen_at"] <= i["missing_since"] for i in gone)

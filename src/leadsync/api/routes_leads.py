@@ -15,7 +15,7 @@ from leadsync.api.lead_query import LeadQuery, lead_query, to_filter
 from leadsync.api.schemas import MAX_ID, LeadPatch
 from leadsync.errors import InvalidInput
 from leadsync.store.lead_edits import change_item, edit_lead, lead_history
-from leadsync.store.leads import decode_cursor, lead_item, page
+from leadsync.store.leads import decode_cursor, lead_items, page
 from leadsync.store.scope import visible_lead
 from leadsync.store.state import list_states
 
@@ -41,7 +41,7 @@ def leads_list(
         leads, next_cursor = page(session, f, limit=limit, cursor=cursor)
         states = list_states(session, customer_id=f.customer_id, sheet_id=f.sheet_id)
         return {
-            "items": [lead_item(lead) for lead in leads],
+            "items": lead_items(session, leads),
             "next_cursor": next_cursor,
             "sync_state": [state_view(s, caller) for s in states],
         }
@@ -87,7 +87,10 @@ def leads_sync_state(
 def leads_get(ctx: Ctx, caller: Caller, lead_id: int = LeadId) -> dict[str, Any]:
     """One lead."""
     with ctx.sessions() as session:
-        return lead_item(visible_lead(session, lead_id, caller.customer_id))
+        (item,) = lead_items(
+            session, [visible_lead(session, lead_id, caller.customer_id)]
+        )
+        return item
 
 
 @router.patch("/{lead_id:int}")
@@ -99,7 +102,8 @@ def leads_update(
         lead = visible_lead(session, lead_id, caller.customer_id)
         require_writer(caller)
         edit_lead(session, lead, body.model_dump(exclude_unset=True), caller.actor)
-        return lead_item(lead)
+        (item,) = lead_items(session, [lead])
+        return item
 
 
 @router.get("/{lead_id:int}/history")

@@ -12,7 +12,7 @@ from leadsync.errors import SyncFailure
 from leadsync.sheets.google_auth import SHARE_HINT, service_account_email
 from leadsync.store import customers as customer_store
 from leadsync.store import sheets as sheet_store
-from leadsync.store.leads import LeadFilter, iter_leads, lead_item
+from leadsync.store.leads import LeadFilter, iter_leads, lead_item, seen_times
 from leadsync.store.state import list_states, state_item
 
 customers_cli = typer.Typer(help="Customers (tenants).", no_args_is_help=True)
@@ -145,8 +145,11 @@ def leads(
         customer_store.get_customer(session, customer)
         if sheet is not None:
             sheet_store.get_sheet(session, sheet, customer_id=customer)
+        seen = seen_times(
+            session, [s.id for s in sheet_store.list_sheets(session, customer)]
+        )
         items = [
-            lead_item(lead)
+            lead_item(lead, seen)
             for lead in iter_leads(session, LeadFilter(customer, sheet_id=sheet))
         ]
     emit_json(items)

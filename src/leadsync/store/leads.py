@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,14 +13,43 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from leadsync.errors import InvalidInput
-from leadsync.store.models import LeadRecord
+from leadsync.store.models import LeadRecord, LeadSyncState
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
-def lead_item(lead: LeadRecord) -> dict[str, Any]:
+def seen_times(session: Session, sheet_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each sheet's rows were last read in full: its last successful sync.
+
+    An unchanged snapshot writes no lead, so a present lead's stored last_seen_at
+    only says when a changed snapshot last touched it; the sheet's last success is
+    the truer "last seen" for every lead still in it.
+    """
+    ids = set(sheet_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(LeadSyncState.sheet_id, LeadSyncState.last_success_at).where(
+            LeadSyncState.sheet_id.in_(ids)
+        )
+    )
+    return {sheet_id: when for sheet_id, when in rows if when is not None}
+
+
+def lead_items(session: Session, leads: Sequence[LeadRecord]) -> list[dict[str, Any]]:
+    seen = seen_times(session, {lead.sheet_id for lead in leads})
+    return [lead_item(lead, seen) for lead in leads]
+
+
+def lead_item(
+    lead: LeadRecord, seen: Mapping[int, datetime] | None = None
+) -> dict[str, Any]:
+    last_seen = lead.last_seen_at
+    sheet_seen = (seen or {}).get(lead.sheet_id)
+    if lead.missing_since is None and sheet_seen and sheet_seen > last_seen:
+        last_seen = sheet_seen
     return {
         "id": lead.id,
         "customer_id": lead.customer_id,
@@ -43,7 +72,7 @@ def lead_item(lead: LeadRecord) -> dict[str, Any]:
         "notes": lead.notes,
         "missing_since": _iso(lead.missing_since),
         "first_seen_at": _iso(lead.first_seen_at),
-        "last_seen_at": _iso(lead.last_seen_at),
+        "last_seen_at": _iso(last_seen),
     }
 
 
