@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadsync.leads.phones import normalize_phone
+from leadsync.leads.phones import normalize_phone, slow_phone
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,13 @@ def test_a_true_number_ending_in_zero_is_still_lossy() -> None:
         None,
         ("phone_precision_lost",),
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["07700 900123 ext 5", "07700 900123 x5", "+44 7700 900123 ext. 12"]
+)
+def test_an_extension_is_dropped_with_a_warning(text: str) -> None:
+    for read in (slow_phone, normalize_phone):
+        phone, codes = read(text, "GB")
+        assert phone == "+447700900123"
+        assert "phone_extension_dropped" in codes

@@ -61,11 +61,14 @@ def slow_phone(value: str, region: str) -> PhoneResult:
     digits = _NOT_DIGIT_RE.sub("", value)
     if len(digits) >= 5 and digits == digits[0] * len(digits):
         return None, (*codes, "phone_placeholder")
-    phone, without_plus = _parse(value, region)
+    phone, without_plus, extension = _parse(value, region)
     if phone is None:
         return None, (*codes, "phone_unparseable")
     if without_plus:
         codes.append("phone_country_code_without_plus")
+    if extension:
+        # E.164 has no extension; the raw cell keeps it for a person to read.
+        codes.append("phone_extension_dropped")
     return phone, tuple(codes)
 
 
@@ -85,17 +88,17 @@ def _expand(match: re.Match[str]) -> str | None:
     return whole + fraction
 
 
-def _parse(value: str, region: str) -> tuple[str | None, bool]:
+def _parse(value: str, region: str) -> tuple[str | None, bool, str | None]:
     try:
         number = phonenumbers.parse(value, region, keep_raw_input=True)
     except NumberParseException:
-        return None, False
+        return None, False, None
     phone = _accept(number, phonenumbers.national_significant_number(number))
     without_plus = (
         number.country_code_source == CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN
         and number.country_code != _NANP
     )
-    return phone, without_plus
+    return phone, without_plus, number.extension or None
 
 
 def _accept(number: PhoneNumber, national: str) -> str | None:
