@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from leadsync.api.principal import Principal
 from leadsync.store.models import Customer, LeadSyncState, SheetSourceConfig, SyncRun
 from leadsync.store.state import run_item, state_item
+from leadsync.store.types import iso
 
 # auth_failed is the agency's problem (its service-account key): a customer's user
 # learns that it is being handled, not which file or key is wrong.
 OPERATOR_PROBLEM = (
     "The agency's Google connection needs attention; your administrator has been told."
 )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
 
 
 def customer_item(customer: Customer) -> dict[str, Any]:
@@ -28,8 +24,8 @@ def customer_item(customer: Customer) -> dict[str, Any]:
         "locale": customer.locale,
         "timezone": customer.timezone,
         "leads_reporting_url": customer.leads_reporting_url,
-        "created_at": _iso(customer.created_at),
-        "updated_at": _iso(customer.updated_at),
+        "created_at": iso(customer.created_at),
+        "updated_at": iso(customer.updated_at),
     }
 
 
@@ -67,7 +63,7 @@ def sheet_item(
         "fill_down": list(sheet.fill_down or []),
         "access_mode": sheet.access_mode,
         "is_legacy": sheet.is_legacy,
-        "created_at": _iso(sheet.created_at),
-        "updated_at": _iso(sheet.updated_at),
+        "created_at": iso(sheet.created_at),
+        "updated_at": iso(sheet.updated_at),
         "sync_state": state_view(state, caller) if state is not None else None,
     }

@@ -30,16 +30,6 @@ LEAD_FIELDS = (
     "campaign",
     "external_id",
 )
-SKIP_REASONS = (
-    "blank_row",
-    "pre_header_row",
-    "repeated_header",
-    "totals_row",
-    "section_header",
-    "note_row",
-    "test_row",
-    "no_contact_fields",
-)
 KeyKind = Literal["external_id", "email", "phone"]
 
 # Bump when the reader's output for the same bytes and settings may change: a sheet

@@ -14,10 +14,7 @@ from sqlalchemy.orm import Session
 
 from leadsync.errors import InvalidInput
 from leadsync.store.models import LeadRecord, LeadSyncState
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
+from leadsync.store.types import iso
 
 
 def seen_times(session: Session, sheet_ids: Iterable[int]) -> dict[int, datetime]:
@@ -70,9 +67,9 @@ def lead_item(
         "warnings": list(lead.warnings or []),
         "status": lead.status,
         "notes": lead.notes,
-        "missing_since": _iso(lead.missing_since),
-        "first_seen_at": _iso(lead.first_seen_at),
-        "last_seen_at": _iso(last_seen),
+        "missing_since": iso(lead.missing_since),
+        "first_seen_at": iso(lead.first_seen_at),
+        "last_seen_at": iso(last_seen),
     }
 
 

@@ -19,7 +19,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from leadsync.store.types import JsonType, UTCDateTime, utcnow
 
 LEAD_STATUSES = ("new", "contacted", "qualified", "won", "lost", "spam")
-SYNC_STATUSES = ("never", "queued", "running", "ok", "failed")
 COUNT_KEYS = (
     "rows_read",
     "leads",

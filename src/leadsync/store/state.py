@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,10 +13,7 @@ from leadsync.store.models import (
     SheetSourceConfig,
     SyncRun,
 )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
+from leadsync.store.types import iso
 
 
 def state_item(state: LeadSyncState) -> dict[str, Any]:
@@ -26,11 +22,11 @@ def state_item(state: LeadSyncState) -> dict[str, Any]:
         "sheet_id": state.sheet_id,
         "customer_id": state.customer_id,
         "status": state.status,
-        "last_sync_at": _iso(state.last_sync_at),
-        "last_success_at": _iso(state.last_success_at),
+        "last_sync_at": iso(state.last_sync_at),
+        "last_success_at": iso(state.last_success_at),
         "error_code": state.error_code,
         "error_message": state.error_message,
-        "next_run_at": _iso(state.next_run_at),
+        "next_run_at": iso(state.next_run_at),
         "consecutive_failures": state.consecutive_failures,
         "read_as": state.read_as,  # link, service_account, or None before a read
         "counts": counts,
@@ -44,8 +40,8 @@ def run_item(run: SyncRun) -> dict[str, Any]:
         "sheet_id": run.sheet_id,
         "customer_id": run.customer_id,
         "trigger": run.trigger,
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at),
         "status": run.status,
         "error_code": run.error_code,
         "error_message": run.error_message,

@@ -39,3 +39,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """How every timestamp leaves the store: ISO 8601 to the second, with offset."""
+    return value.isoformat(timespec="seconds") if value else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,8 +41,6 @@ from leadsync.sync.readout import SnapshotRead, run_counts, run_samples
 from leadsync.sync.schedule import next_after_failure, next_after_success
 
 log = logging.getLogger(__name__)
-
-Fetcher = Callable[[SheetRef, Settings], Download]
 
 
 @dataclass
