@@ -117,6 +117,7 @@ def apply_snapshot(
     leads: Iterable[LeadRow],
     run_id: int,
     now: datetime,
+    seen_at: datetime | None = None,
 ) -> ApplyResult:
     merged = merge_rows(leads)
     stored = _load_index(session, sheet_id)
@@ -141,7 +142,7 @@ def apply_snapshot(
     for chunk in _chunks(inserts):
         session.execute(insert(LeadRecord), chunk)
     _apply_changes(session, changed, customer_id, run_id, now, result)
-    _write_bookkeeping(session, sheet_id, moved, merged, stored, now, result)
+    _write_bookkeeping(session, moved, merged, stored, (now, seen_at), result)
     return result
 
 
@@ -332,14 +333,16 @@ def _diff(
 
 def _write_bookkeeping(
     session: Session,
-    sheet_id: int,
     moved: list[dict[str, Any]],
     merged: dict[str, MergedLead],
     stored: dict[str, _Stored],
-    now: datetime,
+    times: tuple[datetime, datetime | None],
     result: ApplyResult,
 ) -> None:
-    """Rows moved, rows gone, rows back: bookkeeping, never a value change."""
+    """Rows moved, rows gone, rows back: bookkeeping, never a value change. A
+    lead gone now was last seen when the sheet was last read (``seen_at``); a
+    present lead's last_seen_at is derived from the sheet, never written."""
+    now, seen_at = times
     for chunk in _chunks(moved):
         session.execute(
             update(LeadRecord),
@@ -352,11 +355,12 @@ def _write_bookkeeping(
         session.execute(
             update(LeadRecord).where(LeadRecord.id.in_(chunk)).values(missing_since=now)
         )
-    session.execute(
-        update(LeadRecord)
-        .where(LeadRecord.sheet_id == sheet_id, LeadRecord.missing_since.is_(None))
-        .values(last_seen_at=now)
-    )
+        if seen_at is not None:
+            session.execute(
+                update(LeadRecord)
+                .where(LeadRecord.id.in_(chunk), LeadRecord.last_seen_at < seen_at)
+                .values(last_seen_at=seen_at)
+            )
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:

@@ -289,3 +289,31 @@ def test_an_unchanged_sync_still_counts_as_seeing_every_present_lead(
     last = state.last_success_at.isoformat(timespec="seconds")
     assert all(i["last_seen_at"] == last for i in present)
     assert all(i["last_seen_at"] <= i["missing_since"] for i in gone)
+
+
+def test_a_lead_gone_from_its_sheet_was_last_seen_by_the_sync_before(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "gone", META, **META_SETTINGS)
+    sync_sheet(sessions, sheet, settings)
+    assert sync_sheet(sessions, sheet, settings).status == "unchanged"
+    with sessions() as session:
+        seen_before = session.get_one(LeadSyncState, sheet).last_success_at
+        first_seen = {
+            lead.lead_key: lead.first_seen_at
+            for lead in session.scalars(select(LeadRecord))
+        }
+    lines = META.decode().split("\r\n")
+    serve(fake_google, "gone", ("\r\n".join(lines[:8]) + "\r\n").encode())
+
+    assert sync_sheet(sessions, sheet, settings).counts["missing"] > 0
+
+    with sessions() as session:
+        leads = list(session.scalars(select(LeadRecord)))
+    gone = [lead for lead in leads if lead.missing_since is not None]
+    present = [lead for lead in leads if lead.missing_since is None]
+    assert gone and present
+    assert all(lead.last_seen_at == seen_before for lead in gone)
+    # No sync rewrites a present lead's last_seen_at: it is derived from the sheet.
+    assert all(lead.last_seen_at == first_seen[lead.lead_key] for lead in present)

@@ -265,24 +265,22 @@ class LeadWriter:
             rows,
         )
 
-    def mark_missing(self, ids: Sequence[int]) -> None:
+    def mark_missing(self, ids: Sequence[int], seen_at: datetime | None) -> None:
+        """Leads the snapshot has no row for: missing from now on, and last seen
+        when the sheet was last read in full before (``seen_at``). A present lead
+        is never touched: its last_seen_at is the sheet's last successful sync
+        (store/leads.py), so no sync rewrites every present lead."""
+        seen = self.instant(utc_text(seen_at)) if seen_at else None
         for chunk in _chunks(ids, LOOKUP_CHUNK):
             self._run(
-                "UPDATE leads SET missing_since = ? "
+                "UPDATE leads SET missing_since = ?, last_seen_at = CASE "
+                "WHEN last_seen_at < ? THEN ? ELSE last_seen_at END "
                 f"WHERE id IN ({self._marks(len(chunk))})",
-                [self.now, *chunk],
+                [self.now, seen, seen, *chunk],
             )
 
     def analyze(self) -> None:
         """SQLite plans these lookups by their indexes without statistics."""
-
-    def touch_present(self) -> None:
-        """Every present lead was seen now (new ones already say so)."""
-        self._run(
-            "UPDATE leads SET last_seen_at = ? WHERE customer_id = ? AND sheet_id = ? "
-            "AND missing_since IS NULL AND last_seen_at <> ?",
-            [self.now, *self.scope, self.now],
-        )
 
 
 def _identity(row: Sequence[Any]) -> Identity:

@@ -4,6 +4,7 @@ per batch of leads however large it is."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from leadsync.store.bulk import (
@@ -16,6 +17,7 @@ from leadsync.store.bulk import (
     Stored,
     _identity,
 )
+from leadsync.store.snapshot import utc_text
 
 _CHANGED = "leadsync_changed"
 
@@ -111,9 +113,12 @@ class PgLeadWriter(LeadWriter):
         # counts its own new rows.
         self._run("ANALYZE leads")
 
-    def mark_missing(self, ids: Sequence[int]) -> None:
+    def mark_missing(self, ids: Sequence[int], seen_at: datetime | None) -> None:
         if ids:
+            seen = self.instant(utc_text(seen_at)) if seen_at else None
             self._run(
-                "UPDATE leads SET missing_since = ? WHERE id = ANY(?)",
-                [self.now, list(ids)],
+                "UPDATE leads SET missing_since = ?, last_seen_at = CASE "
+                "WHEN last_seen_at < ?::timestamptz THEN ?::timestamptz "
+                "ELSE last_seen_at END WHERE id = ANY(?)",
+                [self.now, seen, seen, list(ids)],
             )

@@ -79,8 +79,13 @@ def apply_snapshot(
     leads: Snapshot | Iterable[LeadRow],
     run_id: int,
     now: datetime,
+    seen_at: datetime | None = None,
 ) -> ApplyResult:
-    """Apply a snapshot (consumed: apply it once) or plain lead rows."""
+    """Apply a snapshot (consumed: apply it once) or plain lead rows.
+
+    ``seen_at`` is when the sheet was last read in full before this run (its last
+    successful sync): the last time a lead that has no row now was seen.
+    """
     if not isinstance(leads, Snapshot):
         with Snapshot.of(leads) as snapshot:
             return apply_snapshot(
@@ -90,6 +95,7 @@ def apply_snapshot(
                 leads=snapshot,
                 run_id=run_id,
                 now=now,
+                seen_at=seen_at,
             )
     postgres = session.get_bind().dialect.name == "postgresql"
     writer = (PgLeadWriter if postgres else LeadWriter)(
@@ -97,7 +103,7 @@ def apply_snapshot(
     )
     result = ApplyResult()
     with writer:
-        _apply(writer, leads, result, customer_id, run_id)
+        _apply(writer, leads, result, customer_id, run_id, seen_at)
     _sort_keys(leads.counts, result)
     return result
 
@@ -108,6 +114,7 @@ def _apply(
     result: ApplyResult,
     customer_id: int,
     run_id: int,
+    seen_at: datetime | None,
 ) -> None:
     unclaimed, had_leads = _unclaimed(writer, snapshot.counts)
     if unclaimed:
@@ -117,8 +124,7 @@ def _apply(
     for batch in _batches(snapshot.merged(), BATCH):
         _apply_batch(job, batch)
     newly_missing = [s for s in unclaimed if not s.missing]
-    writer.mark_missing([s.id for s in newly_missing])
-    writer.touch_present()
+    writer.mark_missing([s.id for s in newly_missing], seen_at)
     result.missing = [s.key for s in newly_missing]
     if job.inserted >= ANALYZE_AFTER:
         writer.analyze()

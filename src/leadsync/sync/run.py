@@ -232,6 +232,7 @@ def _apply(
                 leads=read.snapshot,
                 run_id=ctx.run_id,
                 now=now,
+                seen_at=ctx.state.last_success_at,
             )
         late = [*sync_warnings, *applied.warnings]
         counts = run_counts(read, applied, len(late))
