@@ -95,6 +95,7 @@ class ApplyResult:
     unchanged: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
+    recognized: tuple[int, ...] = ()  # the reference reads every row
 
 
 @dataclass

@@ -7,19 +7,14 @@ in another order), so it is really read and applied, not skipped by content hash
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadsync.config import Settings
 from leadsync.sheets.fake import FakeGoogle
-from leadsync.store.db import make_engine, make_sessionmaker, upgrade
 from leadsync.store.models import LeadChange, LeadRecord
 from leadsync.sync.run import sync_sheet
 from tests.helpers import make_customer, register, serve
@@ -50,26 +45,9 @@ def _csv(rows: list[list[str]], newline: str = "\r\n") -> bytes:
     return (newline.join(lines) + newline).encode()
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[sessionmaker[Session], FakeGoogle, Any]]:
-    """One SQLite database and fake Google for all examples of a test."""
-    url = f"sqlite:///{tmp_path / 'props.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with FakeGoogle() as fake:
-        config = Settings(
-            database_url=url,
-            google_sheets_base_url=fake.base_url,
-            fetch_timeout_seconds=10.0,
-            fetch_retries=0,
-        )
-        yield make_sessionmaker(engine), fake, config
-    engine.dispose()
-
-
 def _state(sessions: sessionmaker[Session], sheet_id: int) -> dict[str, Any]:
     """Every stored value of the sheet's leads but the bookkeeping, and history."""
-    bookkeeping = {"id", "row_number", "last_seen_at", "row_hash"}
+    bookkeeping = {"id", "row_number", "last_seen_at", "row_hash", "row_digest"}
     with sessions() as session:
         leads = session.scalars(
             select(LeadRecord).where(LeadRecord.sheet_id == sheet_id)
@@ -147,17 +125,21 @@ def test_syncing_a_shuffled_sheet_inserts_nothing_and_changes_no_value(
 
 
 def test_first_sync_after_a_new_row_hash_recipe_writes_no_history(world: Any) -> None:
-    """Stored hashes of an older recipe differ once: values are compared, nothing
-    changed, no history is written, and the new hashes are stored."""
+    """Leads stored before row digests, with hashes of an older recipe: their rows
+    are read once, values are compared, nothing changed, no history is written,
+    and the new hash and the row's digest are stored."""
     sheets_ = _Sheets(world)
     rows = [["Ana", "ana@example.com", "+14155550101", "2024-01-05", "fb", "gold"]]
     one, _, before, _ = sheets_.sync_twice(_csv(rows), _csv(rows))
     sessions, sheet = sheets_.sessions, one.sheet_id
     with sessions.begin() as session:
-        session.execute(update(LeadRecord).values(row_hash="0" * 64))
+        session.execute(update(LeadRecord).values(row_hash="0" * 64, row_digest=None))
     serve(sheets_.fake, f"props{sheets_.count}", _csv(rows, "\n"))
     again = sync_sheet(sessions, sheet, sheets_.config)
     assert (again.counts["updated"], again.counts["unchanged"]) == (0, 1)
+    assert again.applied is not None and not again.applied.recognized
     assert _state(sessions, sheet) == before
     with sessions() as session:
-        assert session.scalar(select(LeadRecord.row_hash)) != "0" * 64
+        lead = session.scalars(select(LeadRecord)).one()
+    assert lead.row_hash != "0" * 64
+    assert lead.row_digest is not None and len(lead.row_digest) == 16

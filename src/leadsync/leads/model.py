@@ -144,6 +144,9 @@ class LeadRow:
     # person can see what an unreadable phone or email was.
     raw: dict[str, str] = field(default_factory=dict)
     warnings: list[Warning] = field(default_factory=list)
+    # The record's digest (leads/digest.py) when a sync asked for one and the row
+    # read without warnings: what the next sync recognizes it by.
+    digest: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def person_key(self) -> str | None:

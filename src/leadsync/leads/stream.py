@@ -23,6 +23,7 @@ from leadsync.errors import SyncFailure
 from leadsync.leads.cellreader import SAMPLE_ROWS
 from leadsync.leads.cells import clean
 from leadsync.leads.decode import BodyFacts, inspect_body, iter_records
+from leadsync.leads.digest import DigestKey, layout_key, row_digest
 from leadsync.leads.header import (
     CONTACT_FIELDS,
     HEADER_SCAN_ROWS,
@@ -48,6 +49,21 @@ class RowSink(Protocol):
         """Forget every row: the sheet is about to be read again from the start."""
 
 
+class RowClaims(Protocol):
+    """Rows read by an earlier sync, recognized by their digest (store/known.py).
+
+    Given one, the stream digests every record (leads/digest.py) and asks before
+    reading it; a lead row without warnings carries its digest on.
+    """
+
+    def claim(self, row: int, digest: bytes) -> bool:
+        """Whether the record at ``row`` is a stored lead's row, unchanged: then it
+        is not read at all."""
+
+    def reset(self) -> None:
+        """Forget every claim: the sheet is about to be read again."""
+
+
 @dataclass
 class SheetSummary:
     """What is known about a sheet once all its rows have streamed past."""
@@ -68,18 +84,21 @@ def scan_sheet(
     sink: RowSink,
     *,
     content_type: str | None = None,
+    known: RowClaims | None = None,
 ) -> SheetSummary:
     """Read one snapshot into ``sink``; raise ``SyncFailure`` when it is refused."""
     start = stream.tell()
     facts = inspect_body(stream, content_type)
     try:
-        return _Scan(stream, facts, settings, sink).run()
+        return _Scan(stream, facts, settings, sink, known).run()
     except _Rejudge:
         stream.seek(start)
         judged = _judge_id_columns(iter_records(stream, facts), settings)
         stream.seek(start)
         sink.reset()
-        return _Scan(stream, facts, settings, sink, judged).run()
+        if known is not None:
+            known.reset()
+        return _Scan(stream, facts, settings, sink, known, judged).run()
 
 
 def _judge_id_columns(
@@ -109,12 +128,14 @@ class _Scan:
         facts: BodyFacts,
         settings: SheetSettings,
         sink: RowSink,
+        known: RowClaims | None,
         id_columns: Mapping[int, str] | None = None,
     ) -> None:
         self.records = iter_records(stream, facts)
         self.facts = facts
         self.settings = settings
         self.sink = sink
+        self.known = known
         self.id_columns = id_columns
         self.summary = SheetSummary()
         self.last: list[str] | None = None  # the last record read
@@ -146,6 +167,9 @@ class _Scan:
         for row in range(1, index + 1):
             self.sink.add(SkippedRow(row, "pre_header_row"), [])
         rows = _Rows(layout, self.settings, data, self.sink)
+        if self.known is not None and not rows.fill:
+            # Fill-down reads a row with the one above: no row reads alone.
+            rows.recognize(self.known, layout_key(layout, self.settings))
         rows.read(data)
         rows.read(self._checked(records, layout))
         self._check_complete(len(header), index)
@@ -222,18 +246,31 @@ class _Rows:
         # Columns without a header, until a row shows data in them.
         self.blank = [i for i, c in enumerate(layout.columns) if not clean(c.header)]
         self.with_data: set[int] = set()
+        self.known: RowClaims | None = None
+        self.key: DigestKey = (b"", b"")
+
+    def recognize(self, known: RowClaims, key: DigestKey) -> None:
+        """Digest every record, and skip those ``known`` claims as unchanged."""
+        self.known, self.key = known, key
 
     def read(self, records: Iterable[Sequence[str]]) -> None:
-        reader, sink = self.reader, self.sink
+        reader, sink, known = self.reader, self.sink, self.known
+        digest = None
         for record in records:
             self.row += 1
             if self.blank:
                 self._watch_blank_columns(record)
+            if known is not None:
+                digest = row_digest(record, self.key)
+                if known.claim(self.row, digest):
+                    continue
             outcome, warnings = reader.read(self.row, record)
             if isinstance(outcome, LeadRow):
                 self._mark_duplicate(outcome)
                 self._fill_down(outcome)
                 warnings = outcome.warnings
+                if not warnings:
+                    outcome.digest = digest  # a row with warnings is always read
             sink.add(outcome, warnings)
 
     def _mark_duplicate(self, lead: LeadRow) -> None:

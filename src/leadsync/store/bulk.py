@@ -43,6 +43,7 @@ INSERT_COLUMNS = (
     "raw",
     "warnings",
     "row_hash",
+    "row_digest",
     "row_number",
     "first_seen_at",
     "last_seen_at",
@@ -74,6 +75,7 @@ UPDATE_COLUMNS = (
     "warnings",
     "person_key",
     "row_hash",
+    "row_digest",
     "row_number",
     "missing_since",
 )
@@ -93,17 +95,13 @@ SQLITE_CACHE_KIB = 64 * 1024
 LOOKUP_CHUNK = 5000
 
 
-def dumps(value: list[str] | dict[str, str]) -> str:
-    """What SQLAlchemy's JSON type writes, byte for byte; most lists are empty."""
-    return json.dumps(value) if value else ("[]" if isinstance(value, list) else "{}")
-
-
 @dataclass(frozen=True)
 class Stored:
     """A stored lead's bookkeeping, for the key a snapshot row has."""
 
     id: int
     row_hash: str
+    row_digest: bytes | None
     row_number: int | None
     missing: bool
 
@@ -172,16 +170,39 @@ class LeadWriter:
 
     # -- reads ------------------------------------------------------------------
 
-    def stored_keys(self) -> Iterator[tuple[int, str]]:
-        """(id, key) of every lead of the sheet."""
+    def stored_keys(self) -> Iterator[tuple[int, str, bytes | None]]:
+        """(id, key, row digest) of every lead of the sheet."""
         cursor = self.driver.cursor()
         try:
             where = "customer_id = ? AND sheet_id = ?".replace("?", self.mark)
-            cursor.execute(f"SELECT id, lead_key FROM leads WHERE {where}", self.scope)
+            cursor.execute(
+                f"SELECT id, lead_key, row_digest FROM leads WHERE {where}", self.scope
+            )
             while rows := cursor.fetchmany(5000):
                 yield from rows
         finally:
             cursor.close()
+
+    def stored_digests(self) -> Iterator[tuple[int, bytes, int | None, bool]]:
+        """(id, row digest, row number, missing) of the sheet's leads that have a
+        row digest (store/known.py)."""
+        cursor = self._cursor_for_many()
+        try:
+            cursor.execute(
+                "SELECT id, row_digest, row_number, missing_since IS NOT NULL "
+                "FROM leads WHERE customer_id = ? AND sheet_id = ? "
+                "AND row_digest IS NOT NULL".replace("?", self.mark),
+                self.scope,
+            )
+            while rows := cursor.fetchmany(5000):
+                for id_, digest, row, missing in rows:
+                    yield id_, bytes(digest), row, bool(missing)
+        finally:
+            cursor.close()
+
+    def _cursor_for_many(self) -> Any:
+        """A cursor that fetches as it goes (SQLite's always do)."""
+        return self.driver.cursor()
 
     def identities(self, ids: Sequence[int]) -> list[Identity]:
         found: list[Identity] = []
@@ -201,13 +222,13 @@ class LeadWriter:
         found: dict[str, Stored] = {}
         for chunk in _chunks(keys, LOOKUP_CHUNK):
             rows = self._run(
-                "SELECT lead_key, id, row_hash, row_number, missing_since FROM leads "
-                "WHERE customer_id = ? AND sheet_id = ? "
+                "SELECT lead_key, id, row_hash, row_digest, row_number, missing_since "
+                "FROM leads WHERE customer_id = ? AND sheet_id = ? "
                 f"AND lead_key IN ({self._marks(len(chunk))})",
                 [*self.scope, *chunk],
             )
             for key, *rest in rows:
-                found[key] = Stored(rest[0], rest[1], rest[2], rest[3] is not None)
+                found[key] = _stored(rest)
         return found
 
     def load(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -252,16 +273,20 @@ class LeadWriter:
             rows,
         )
 
-    def move(self, rows: Sequence[tuple[int, int]]) -> None:
-        """(row number, id) of unchanged leads whose row moved or came back."""
+    def move(self, rows: Sequence[tuple[int, bytes | None, int]]) -> None:
+        """(row number, row digest, id) of unchanged leads whose row moved, came
+        back or has a new digest."""
         self._many(
-            "UPDATE leads SET row_number = ?, missing_since = NULL WHERE id = ?", rows
+            "UPDATE leads SET row_number = ?, row_digest = ?, missing_since = NULL "
+            "WHERE id = ?",
+            rows,
         )
 
     def rekey(self, rows: Sequence[tuple[str, str, int]]) -> None:
         """(new key, key kind, id); an empty row hash forces a value comparison."""
         self._many(
-            "UPDATE leads SET lead_key = ?, key_kind = ?, row_hash = '' WHERE id = ?",
+            "UPDATE leads SET lead_key = ?, key_kind = ?, row_hash = '', "
+            "row_digest = NULL WHERE id = ?",
             rows,
         )
 
@@ -281,6 +306,12 @@ class LeadWriter:
 
     def analyze(self) -> None:
         """SQLite plans these lookups by their indexes without statistics."""
+
+
+def _stored(row: Sequence[Any]) -> Stored:
+    """A Stored from (id, row_hash, row_digest, row_number, missing_since)."""
+    digest = bytes(row[2]) if row[2] is not None else None
+    return Stored(row[0], row[1], digest, row[3], row[4] is not None)
 
 
 def _identity(row: Sequence[Any]) -> Identity:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from leadsync.store.bulk import (
     HISTORY_COLUMNS,
     INSERT_COLUMNS,
@@ -16,6 +18,7 @@ from leadsync.store.bulk import (
     LeadWriter,
     Stored,
     _identity,
+    _stored,
 )
 from leadsync.store.snapshot import utc_text
 
@@ -33,6 +36,10 @@ class PgLeadWriter(LeadWriter):
     def __exit__(self, *exc: object) -> None:
         pass
 
+    def _cursor_for_many(self) -> Any:
+        # A server-side cursor: a big sheet's rows are not all fetched at once.
+        return self.driver.cursor(name="leadsync_many")
+
     def identities(self, ids: Sequence[int]) -> list[Identity]:
         rows = self._run(
             "SELECT id, lead_key, external_id, email, phone, missing_since "
@@ -46,15 +53,12 @@ class PgLeadWriter(LeadWriter):
         # statistics still say the table is empty, and a scan testing every row
         # against a 2,000-key array took minutes; a join hashes the keys instead.
         rows = self._run(
-            "SELECT lead_key, id, row_hash, row_number, missing_since "
+            "SELECT lead_key, id, row_hash, row_digest, row_number, missing_since "
             "FROM unnest(?::text[]) AS k(key) JOIN leads ON lead_key = k.key "
             "WHERE customer_id = ? AND sheet_id = ?",
             [list(keys), *self.scope],
         )
-        return {
-            key: Stored(id_, digest, number, missing is not None)
-            for key, id_, digest, number, missing in rows
-        }
+        return {key: _stored(rest) for key, *rest in rows}
 
     def load(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         # jsonb arrives decoded and times as datetimes, which is how they go back.
@@ -97,14 +101,15 @@ class PgLeadWriter(LeadWriter):
         self._run(f"UPDATE leads SET {sets} FROM {_CHANGED} c WHERE leads.id = c.id")
         self._run(f"TRUNCATE {_CHANGED}")
 
-    def move(self, rows: Sequence[tuple[int, int]]) -> None:
+    def move(self, rows: Sequence[tuple[int, bytes | None, int]]) -> None:
         if not rows:
             return
+        numbers, digests, ids = zip(*rows, strict=True)
         self._run(
-            "UPDATE leads SET row_number = m.row_number, missing_since = NULL "
-            "FROM unnest(?::int[], ?::int[]) AS m(row_number, id) "
-            "WHERE leads.id = m.id",
-            [[row for row, _ in rows], [id_ for _, id_ in rows]],
+            "UPDATE leads SET row_number = m.row_number, row_digest = m.row_digest, "
+            "missing_since = NULL FROM unnest(?::int[], ?::bytea[], ?::int[]) "
+            "AS m(row_number, row_digest, id) WHERE leads.id = m.id",
+            [list(numbers), list(digests), list(ids)],
         )
 
     def analyze(self) -> None:
@@ -122,3 +127,13 @@ class PgLeadWriter(LeadWriter):
                 "ELSE last_seen_at END WHERE id = ANY(?)",
                 [self.now, seen, seen, list(ids)],
             )
+
+
+def lead_writer(
+    session: Session, customer_id: int, sheet_id: int, now: datetime
+) -> LeadWriter:
+    """The bulk writer for the session's database."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    return (PgLeadWriter if postgres else LeadWriter)(
+        session, customer_id, sheet_id, now
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -124,7 +125,10 @@ class LeadRecord(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     warnings: Mapped[list[Any]] = mapped_column(default=list)
-    row_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))  # of the sheet-owned values
+    # The digest of the one row the lead was read from, when it read without
+    # warnings: the next sync recognizes the row by it (store/known.py).
+    row_digest: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     # Bookkeeping.
     row_number: Mapped[int | None] = mapped_column(Integer)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,10 +16,11 @@ import marshal
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from itertools import chain
+from operator import attrgetter
 from typing import IO, Any, Final
 
 from leadsync.leads.model import CreatedAt, LeadRow, SkippedRow, Warning
+from leadsync.store.types import dumps
 
 SAMPLE_SIZE = 50
 SPOOL_ROWS = 2000
@@ -39,6 +40,7 @@ Packed = tuple[
     dict[str, str],  # EXTRA
     dict[str, str],  # RAW
     tuple[str, ...],  # CODES: warning codes of every row
+    bytes | None,  # DIGEST: the row's digest, for a lead of one row without warnings
 ]
 ROW: Final = 0
 KEY: Final = 1
@@ -49,6 +51,8 @@ SECONDARY: Final = 5
 EXTRA: Final = 6
 RAW: Final = 7
 CODES: Final = 8
+DIGEST: Final = 9
+_TEXT_VALUES = attrgetter(*TEXT_FIELDS)
 
 
 def utc_text(instant: Any) -> str:
@@ -57,17 +61,21 @@ def utc_text(instant: Any) -> str:
 
 
 def pack(lead: LeadRow) -> Packed:
-    created = lead.created_at
+    created, extra, raw = lead.created_at, lead.extra, lead.raw
+    values = _TEXT_VALUES(lead)
+    if "" in values:
+        values = tuple(value or None for value in values)
     return (
         lead.row,
         lead.lead_key,
         lead.key_kind,
-        tuple(getattr(lead, name) or None for name in TEXT_FIELDS),
+        values,
         _pack_created(created) if created is not None else None,
         tuple(lead.secondary_emails),
-        {k: v for k, v in lead.extra.items() if v},
-        {k: v for k, v in lead.raw.items() if v},
-        tuple(w.code for w in lead.warnings),
+        extra if all(extra.values()) else {k: v for k, v in extra.items() if v},
+        raw if all(raw.values()) else {k: v for k, v in raw.items() if v},
+        tuple(w.code for w in lead.warnings) if lead.warnings else (),
+        lead.digest,
     )
 
 
@@ -98,30 +106,28 @@ def fold(first: Packed, later: Packed) -> Packed:
         {**first[EXTRA], **later[EXTRA]},
         {**first[RAW], **later[RAW]},
         first[CODES] + later[CODES],
+        None,  # a lead of several rows is compared by its values
     )
 
 
-def row_hash(lead: Packed) -> str:
+def json_texts(lead: Packed) -> tuple[str, str, str]:
+    """Secondary emails, extra and raw as their JSON columns store them."""
+    return dumps(list(lead[SECONDARY])), dumps(lead[EXTRA]), dumps(lead[RAW])
+
+
+def row_hash(lead: Packed, texts: tuple[str, str, str]) -> str:
     """A digest of every sheet-owned value of a lead, to skip unchanged rows.
 
-    No value can hold NUL (the reader refuses such bodies), so NUL-separated texts,
-    with the size of every variable part, read back one way only. Extra and raw
-    go in column order, which only a changed header changes (and then the values
-    are compared once).
+    No value can hold NUL (the reader refuses such bodies, and JSON escapes it),
+    so NUL-separated texts of a fixed number of parts read back one way only.
     """
-    created, secondary = lead[CREATED], lead[SECONDARY]
-    extra, raw = lead[EXTRA], lead[RAW]
+    created = lead[CREATED]
     text = "\0".join(
         (
             lead[KEY],
             *[v or "" for v in lead[VALUES]],
             created[0] if created else "",
-            str(len(secondary)),
-            *secondary,
-            str(len(extra)),
-            *chain.from_iterable(extra.items()),
-            str(len(raw)),
-            *chain.from_iterable(raw.items()),
+            *texts,
         )
     )
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

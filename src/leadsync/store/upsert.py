@@ -13,7 +13,7 @@ bulk (store/bulk.py), so memory holds a batch and the keys, never every lead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -22,12 +22,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadsync.leads.model import LeadRow, Warning
-from leadsync.store.bulk import Identity, LeadWriter, dumps
-from leadsync.store.bulk_pg import PgLeadWriter
+from leadsync.store.bulk import Identity, LeadWriter
+from leadsync.store.bulk_pg import lead_writer
+from leadsync.store.known import KnownRows, RowsConflict
 from leadsync.store.rekey import rekey
 from leadsync.store.snapshot import (
     CODES,
     CREATED,
+    DIGEST,
     EXTRA,
     KEY,
     KIND,
@@ -38,8 +40,10 @@ from leadsync.store.snapshot import (
     VALUES,
     Packed,
     Snapshot,
+    json_texts,
     row_hash,
 )
+from leadsync.store.types import dumps
 
 BATCH = 2000
 # After this many new leads in one sync, the planner's statistics are refreshed
@@ -59,11 +63,14 @@ class ApplyResult:
     unchanged: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
+    # Ids of unchanged leads whose row was recognized by its digest, not read.
+    recognized: Sequence[int] = ()
 
 
 @dataclass
 class _Apply:
     writer: LeadWriter
+    known: KnownRows
     customer_id: int
     run_id: int
     status: dict[str, int]
@@ -80,11 +87,14 @@ def apply_snapshot(
     run_id: int,
     now: datetime,
     seen_at: datetime | None = None,
+    known: KnownRows | None = None,
 ) -> ApplyResult:
     """Apply a snapshot (consumed: apply it once) or plain lead rows.
 
     ``seen_at`` is when the sheet was last read in full before this run (its last
     successful sync): the last time a lead that has no row now was seen.
+    ``known`` holds the rows the read recognized instead of reading them; raises
+    ``RowsConflict`` when one of them must be read after all.
     """
     if not isinstance(leads, Snapshot):
         with Snapshot.of(leads) as snapshot:
@@ -96,33 +106,28 @@ def apply_snapshot(
                 run_id=run_id,
                 now=now,
                 seen_at=seen_at,
+                known=known,
             )
-    postgres = session.get_bind().dialect.name == "postgresql"
-    writer = (PgLeadWriter if postgres else LeadWriter)(
-        session, customer_id, sheet_id, now
-    )
-    result = ApplyResult()
+    writer = lead_writer(session, customer_id, sheet_id, now)
+    job = _Apply(writer, known or KnownRows(), customer_id, run_id, leads.counts, False)
+    result = ApplyResult(recognized=job.known.recognized)
     with writer:
-        _apply(writer, leads, result, customer_id, run_id, seen_at)
+        _apply(job, leads, result, seen_at)
     _sort_keys(leads.counts, result)
     return result
 
 
 def _apply(
-    writer: LeadWriter,
-    snapshot: Snapshot,
-    result: ApplyResult,
-    customer_id: int,
-    run_id: int,
-    seen_at: datetime | None,
+    job: _Apply, snapshot: Snapshot, result: ApplyResult, seen_at: datetime | None
 ) -> None:
-    unclaimed, had_leads = _unclaimed(writer, snapshot.counts)
+    writer = job.writer
+    unclaimed, job.had_leads = _unclaimed(writer, snapshot.counts, job.known)
     if unclaimed:
         claimed = rekey(writer, snapshot, unclaimed, result.warnings)
         unclaimed = [s for s in unclaimed if s.id not in claimed]
-    job = _Apply(writer, customer_id, run_id, snapshot.counts, had_leads)
     for batch in _batches(snapshot.merged(), BATCH):
         _apply_batch(job, batch)
+    writer.move(job.known.moves)
     newly_missing = [s for s in unclaimed if not s.missing]
     writer.mark_missing([s.id for s in newly_missing], seen_at)
     result.missing = [s.key for s in newly_missing]
@@ -130,13 +135,15 @@ def _apply(
         writer.analyze()
 
 
-def _unclaimed(writer: LeadWriter, keys: dict[str, int]) -> tuple[list[Identity], bool]:
+def _unclaimed(
+    writer: LeadWriter, keys: dict[str, int], known: KnownRows
+) -> tuple[list[Identity], bool]:
     """Stored leads of the sheet without a row in the snapshot, and whether the
     sheet had any stored lead."""
     ids, had_leads = [], False
-    for id_, key in writer.stored_keys():
+    for id_, key, digest in writer.stored_keys():
         had_leads = True
-        if key not in keys:
+        if key not in keys and not known.was_claimed(digest):
             ids.append(id_)
     return (writer.identities(ids) if ids else []), had_leads
 
@@ -147,23 +154,27 @@ def _batches(leads: Iterator[Packed], size: int) -> Iterator[list[Packed]]:
 
 
 def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
-    writer, status = job.writer, job.status
+    writer, status, known = job.writer, job.status, job.known
     stored = writer.lookup([lead[KEY] for lead in batch]) if job.had_leads else {}
     inserts: list[tuple[Any, ...]] = []
     changed: list[tuple[int, Packed, str]] = []
-    moved: list[tuple[int, int]] = []
+    moved: list[tuple[int, bytes | None, int]] = []
     for lead in batch:
-        key, digest = lead[KEY], row_hash(lead)
+        key, texts = lead[KEY], json_texts(lead)
+        digest = row_hash(lead, texts)
         old = stored.get(key)
         if old is None:
-            inserts.append(_new_row(job, lead, digest))
+            inserts.append(_new_row(job, lead, texts, digest))
             status[key] = INSERTED
-        elif old.row_hash != digest:
+            continue
+        if known.was_claimed(old.row_digest):
+            raise RowsConflict(key)
+        if old.row_hash != digest:
             changed.append((old.id, lead, digest))
-        else:
-            status[key] = UNCHANGED
-            if old.row_number != lead[ROW] or old.missing:
-                moved.append((lead[ROW], old.id))
+            continue
+        status[key] = UNCHANGED
+        if old.row_number != lead[ROW] or old.missing or old.row_digest != lead[DIGEST]:
+            moved.append((lead[ROW], lead[DIGEST], old.id))
     writer.insert(inserts)
     job.inserted += len(inserts)
     if changed:
@@ -171,7 +182,9 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
     writer.move(moved)
 
 
-def _new_row(job: _Apply, lead: Packed, digest: str) -> tuple[Any, ...]:
+def _new_row(
+    job: _Apply, lead: Packed, texts: tuple[str, str, str], digest: str
+) -> tuple[Any, ...]:
     """A new lead in INSERT_COLUMNS order."""
     writer, values, created = job.writer, lead[VALUES], lead[CREATED]
     now = writer.now
@@ -185,11 +198,10 @@ def _new_row(job: _Apply, lead: Packed, digest: str) -> tuple[Any, ...]:
         created[0] if created else None,
         created[2] if created else None,
         created[3] if created else False,
-        dumps(list(lead[SECONDARY])),
-        dumps(lead[EXTRA]),
-        dumps(lead[RAW]),
-        dumps(sorted(set(lead[CODES]))),
+        *texts,
+        _warnings(lead),
         digest,
+        lead[DIGEST],
         lead[ROW],
         now,
         now,
@@ -198,6 +210,11 @@ def _new_row(job: _Apply, lead: Packed, digest: str) -> tuple[Any, ...]:
         None,
         now,
     )
+
+
+def _warnings(lead: Packed) -> str:
+    codes = lead[CODES]
+    return dumps(sorted(set(codes))) if codes else "[]"
 
 
 def _apply_changes(job: _Apply, changed: list[tuple[int, Packed, str]]) -> None:
@@ -272,9 +289,10 @@ def _extra(record: dict[str, Any], lead: Packed, diffs: list[Diff]) -> dict[str,
 
 
 def _tail(lead: Packed, values: list[Any], digest: str) -> tuple[Any, ...]:
-    """warnings, person_key, row_hash, row_number, missing_since of a changed lead."""
+    """warnings, person_key, row_hash, row_digest, row_number, missing_since of a
+    changed lead."""
     person_key = values[_EMAIL] or values[_PHONE]
-    return dumps(sorted(set(lead[CODES]))), person_key, digest, lead[ROW], None
+    return _warnings(lead), person_key, digest, lead[DIGEST], lead[ROW], None
 
 
 def _sort_keys(status: dict[str, int], result: ApplyResult) -> None:

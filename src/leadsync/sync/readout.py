@@ -9,6 +9,7 @@ from typing import Any
 
 from leadsync.leads.model import Warning
 from leadsync.leads.stream import SheetSummary
+from leadsync.store.known import KnownRows
 from leadsync.store.snapshot import SAMPLE_SIZE, Snapshot
 from leadsync.store.upsert import ApplyResult
 
@@ -19,6 +20,12 @@ class SnapshotRead:
 
     summary: SheetSummary
     snapshot: Snapshot
+    known: KnownRows
+
+    @property
+    def lead_rows(self) -> int:
+        """Lead rows read, and lead rows recognized without reading."""
+        return self.snapshot.lead_rows + len(self.known.recognized)
 
 
 def run_counts(
@@ -27,12 +34,13 @@ def run_counts(
     """Run counts; ``late_warnings`` are the sync's own, after the reader's."""
     snapshot = read.snapshot
     warnings = len(read.summary.warnings) + snapshot.warnings + late_warnings
+    unchanged = len(applied.unchanged) + len(applied.recognized)
     return {
         "rows_read": read.summary.rows_read,
-        "leads": len(applied.inserted) + len(applied.updated) + len(applied.unchanged),
+        "leads": len(applied.inserted) + len(applied.updated) + unchanged,
         "inserted": len(applied.inserted),
         "updated": len(applied.updated),
-        "unchanged": len(applied.unchanged),
+        "unchanged": unchanged,
         "missing": len(applied.missing),
         "skipped": snapshot.skipped,
         "warnings": warnings,

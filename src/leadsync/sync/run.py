@@ -24,6 +24,7 @@ from leadsync.leads.stream import scan_sheet
 from leadsync.sheets.access import fetch_sheet
 from leadsync.sheets.fetch import Download
 from leadsync.sheets.urls import SheetRef
+from leadsync.store.known import KnownRows, RowsConflict, known_rows
 from leadsync.store.models import (
     Customer,
     LeadSyncState,
@@ -198,14 +199,34 @@ def _judge(
     ):
         return _finish_unchanged(sessions, ctx, settings)
 
+    try:
+        known = known_rows(sessions, ctx.customer_id, ctx.sheet_id)
+        return _read_and_apply(sessions, ctx, settings, download, read_settings, known)
+    except RowsConflict:
+        # A recognized row shares its key with a row that was read, and rows that
+        # share a key fold: read the whole sheet, recognizing nothing.
+        download.body.seek(0)
+        return _read_and_apply(
+            sessions, ctx, settings, download, read_settings, KnownRows()
+        )
+
+
+def _read_and_apply(
+    sessions: sessionmaker[Session],
+    ctx: _Context,
+    settings: Settings,
+    download: Download,
+    read_settings: SheetSettings,
+    known: KnownRows,
+) -> RunOutcome:
     # Read the whole snapshot (spooled to disk) before the write transaction.
     with Snapshot() as snapshot:
         with gc_paused():
-            summary = scan_sheet(download.body, read_settings, snapshot)
-        if not snapshot.lead_rows and state.had_leads:
+            summary = scan_sheet(download.body, read_settings, snapshot, known=known)
+        read = SnapshotRead(summary, snapshot, known)
+        if not read.lead_rows and ctx.state.had_leads:
             raise SyncFailure("empty_snapshot_refused")
-        read = SnapshotRead(summary, snapshot)
-        return _apply(sessions, ctx, settings, read, download, fingerprint)
+        return _apply(sessions, ctx, settings, read, download, read_settings)
 
 
 def _apply(
@@ -214,14 +235,13 @@ def _apply(
     settings: Settings,
     read: SnapshotRead,
     download: Download,
-    fingerprint: str,
+    read_settings: SheetSettings,
 ) -> RunOutcome:
     provided = sorted(provided_fields(read.summary.columns))
     gone = sorted(set(ctx.state.provided_fields or []) - set(provided))
     sync_warnings = [
         Warning(None, None, "mapped_field_missing", field=name) for name in gone
     ]
-    had_leads = read.snapshot.lead_rows > 0
     now = utcnow()
     with sessions.begin() as session:
         with gc_paused():
@@ -233,14 +253,15 @@ def _apply(
                 run_id=ctx.run_id,
                 now=now,
                 seen_at=ctx.state.last_success_at,
+                known=read.known,
             )
         late = [*sync_warnings, *applied.warnings]
         counts = run_counts(read, applied, len(late))
         samples = run_samples(read, late)
         state = session.get_one(LeadSyncState, ctx.sheet_id)
         state.content_hash = download.content_hash
-        state.settings_fingerprint = fingerprint
-        state.had_leads = had_leads
+        state.settings_fingerprint = read_settings.fingerprint()
+        state.had_leads = read.lead_rows > 0
         state.provided_fields = _still_known(provided, gone)
         state.snapshot_modified_at = download.modified_at
         _record_success(session, ctx, settings, state, "ok", counts, samples, now)

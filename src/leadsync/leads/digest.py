@@ -1,0 +1,60 @@
+"""Row digests: what lets a sync recognize a row it has read before without reading
+it again.
+
+A record's reading depends on its cells, the sheet's layout (header, mapped fields,
+prefixes, how a generic id column was judged), the settings and the reader's own
+code, and on nothing else once fill-down is off and the row shares its key with no
+other row (leads/stream.py and store/known.py see to those two). So a digest of the
+cells, salted with a digest of everything else, names the reading: equal digests,
+equal leads. The reader's source is part of the salt, so a changed reader never
+trusts what an older one read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from leadsync.leads.header import Layout
+from leadsync.leads.model import SheetSettings
+
+DigestKey = tuple[bytes, bytes]
+"""(salt, person) of BLAKE2b: 32 bytes naming how a sheet's records read"""
+
+
+def layout_key(layout: Layout, settings: SheetSettings) -> DigestKey:
+    """The salt of one reading: the settings, the layout and the reader's code."""
+    columns = [(c.letter, c.header, c.field, c.key) for c in layout.columns]
+    text = repr(
+        (
+            reader_source_digest(),
+            settings.fingerprint(),
+            layout.header_row,
+            columns,
+            layout.norms,
+            layout.prefixes,
+            layout.is_test,
+            sorted(layout.judged_ids.items()),
+        )
+    )
+    key = hashlib.blake2b(text.encode(), digest_size=32).digest()
+    return key[:16], key[16:]
+
+
+def row_digest(record: Sequence[str], key: DigestKey) -> bytes:
+    """16 bytes naming one record's reading. No cell holds a NUL (the reader
+    refuses such bodies), so NUL-joined cells read back one way only."""
+    salt, person = key
+    data = "\0".join(record).encode()
+    return hashlib.blake2b(data, digest_size=16, salt=salt, person=person).digest()
+
+
+@cache
+def reader_source_digest() -> str:
+    """A digest of the reader package's source files, read once per process."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
