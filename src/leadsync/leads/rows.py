@@ -8,7 +8,8 @@ channels, campaigns) are read once per sheet.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import TypeVar
 
 from leadsync.leads import classify
@@ -25,6 +26,10 @@ Outcome = tuple[LeadRow | SkippedRow, list[Warning]]
 _T = TypeVar("_T")
 
 _SCI_ID_RE = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
+# An extra value text_flags may flag: a formula-like start, or markup or a scheme
+# somewhere. Searched over a row's NUL-joined extra values at once.
+_MAY_FLAG_RE = re.compile(r"(?:^|\0)[=+\-@\t\r]|[<:]")
+_VALUE = itemgetter(1)
 _TEXT_FIELDS = ("channel", "campaign")
 
 
@@ -43,7 +48,11 @@ class RowReader:
         self.fields = [c.field for c in layout.columns]
         self.prefixes = layout.prefixes
         self.extras = [(i, c.key) for i, c in enumerate(layout.columns) if not c.field]
+        self.extra_keys = [key for _, key in self.extras]
+        self.extra_values = _picker([index for index, _ in self.extras])
         self.at = layout.fields
+        self.raw_names = list(layout.fields)
+        self.raw_values = _picker(list(layout.fields.values()))
         self._names: dict[str, NameResult] = {}
         self._phones: dict[str, PhoneResult] = {}
         self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -79,9 +88,9 @@ class RowReader:
     ) -> LeadRow:
         lead = LeadRow(row=row, lead_key="", key_kind="email")
         at = self.at
-        for name, index in at.items():
-            if raw[index]:
-                lead.raw[name] = raw[index]
+        lead.raw = dict(
+            filter(_VALUE, zip(self.raw_names, self.raw_values(raw), strict=True))
+        )
         self._read_name(lead, values, notes)
         if "email" in at and values[at["email"]]:
             self._read_email(lead, values[at["email"]], at["email"], notes)
@@ -164,12 +173,16 @@ class RowReader:
             notes.append((index, code, "external_id"))
 
     def _read_extra(self, lead: LeadRow, values: list[str], notes: list[Note]) -> None:
-        extra = lead.extra
-        for index, key in self.extras:
-            value = values[index]
-            if value:
-                extra[key] = value
-                if value[0] in FORMULA_START or "<" in value or ":" in value:
+        extra = dict(
+            filter(_VALUE, zip(self.extra_keys, self.extra_values(values), strict=True))
+        )
+        lead.extra = extra
+        if extra and _MAY_FLAG_RE.search("\0".join(extra.values())):
+            for index, _ in self.extras:
+                value = values[index]
+                if value and (
+                    value[0] in FORMULA_START or "<" in value or ":" in value
+                ):
                     notes.extend((index, code, None) for code in text_flags(value))
         for index in range(self.width, len(values)):
             if values[index]:
@@ -199,6 +212,16 @@ class RowReader:
             )
             out.append(Warning(row, letter, code, field))
         return out
+
+
+def _picker(indices: list[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
+    """The cells at ``indices`` of a row, as a tuple, in one C-level call."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    if indices:
+        (index,) = indices
+        return lambda cells: (cells[index],)
+    return lambda cells: ()
 
 
 def _remember(memo: dict[str, _T], key: str, value: _T) -> _T:

@@ -152,7 +152,7 @@ class LeadWriter:
         return ", ".join([self.mark] * count)
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        cursor = self.driver.cursor()
+        cursor = self._cursor()
         try:
             cursor.execute(sql.replace("?", self.mark), params)
             return list(cursor.fetchall()) if cursor.description else []
@@ -162,7 +162,7 @@ class LeadWriter:
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        cursor = self.driver.cursor()
+        cursor = self._cursor()
         try:
             cursor.executemany(sql.replace("?", self.mark), rows)
         finally:
@@ -172,7 +172,7 @@ class LeadWriter:
 
     def stored_keys(self) -> Iterator[tuple[int, str, bytes | None]]:
         """(id, key, row digest) of every lead of the sheet."""
-        cursor = self.driver.cursor()
+        cursor = self._cursor()
         try:
             where = "customer_id = ? AND sheet_id = ?".replace("?", self.mark)
             cursor.execute(
@@ -186,7 +186,7 @@ class LeadWriter:
     def stored_digests(self) -> Iterator[tuple[int, bytes, int | None, bool]]:
         """(id, row digest, row number, missing) of the sheet's leads that have a
         row digest (store/known.py)."""
-        cursor = self._cursor_for_many()
+        cursor = self._cursor(streaming=True)
         try:
             cursor.execute(
                 "SELECT id, row_digest, row_number, missing_since IS NOT NULL "
@@ -200,8 +200,9 @@ class LeadWriter:
         finally:
             cursor.close()
 
-    def _cursor_for_many(self) -> Any:
-        """A cursor that fetches as it goes (SQLite's always do)."""
+    def _cursor(self, streaming: bool = False) -> Any:
+        """A cursor of the transaction's connection; a ``streaming`` one fetches
+        as it goes (SQLite's always do)."""
         return self.driver.cursor()
 
     def identities(self, ids: Sequence[int]) -> list[Identity]:
