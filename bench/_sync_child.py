@@ -10,11 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import phonenumbers
@@ -41,17 +44,57 @@ def leadsync_syncs(url: str, base_url: str, spreadsheet_id: str) -> dict[str, fl
     with sessions.begin() as session:
         customer = create_customer(session, "Bench", timezone="America/New_York")
         sheet = add_sheet(session, customer.id, url=link, label="big").id
+    helpers = _HelperMemory()
     times: dict[str, float] = {}
-    for name in ("first", "same_bytes", "same_rows"):
-        if name == "same_rows":  # the same rows in other bytes, served as gid 1
-            with sessions.begin() as session:
-                session.execute(text("UPDATE sheets SET gid = '1'"))
+    # gid 1: 100 rows appended; gid 2: those, and a trailing space in every row.
+    steps = (("first", "0"), ("same_bytes", "0"), ("appended", "1"), ("same_rows", "2"))
+    for name, gid in steps:
+        with sessions.begin() as session:
+            session.execute(text("UPDATE sheets SET gid = :gid"), {"gid": gid})
         started = time.perf_counter()
         outcome = sync_sheet(sessions, sheet, settings)
         times[name] = time.perf_counter() - started
         assert outcome.status in ("ok", "unchanged"), outcome.error_code
-        assert name == "first" or outcome.counts["inserted"] == 0
+        new = 100 if name == "appended" else 0
+        assert name == "first" or outcome.counts["inserted"] == new
+    times["helper_rss_mb"] = helpers.stop()
     return times
+
+
+class _HelperMemory(threading.Thread):
+    """The largest peak RSS of this program's descendants while it runs: a read
+    helper lives as long as its read and is the fork server's child, so
+    getrusage(RUSAGE_CHILDREN) never sees it."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0.0
+        self.done = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            for pid in _descendants():
+                self.peak = max(self.peak, peak_rss_mb(pid))
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return self.peak
+
+
+def _descendants() -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    mine = {os.getpid()}
+    while grown := {p for p, parent in parents.items() if parent in mine} - mine:
+        mine |= grown
+    return mine - {os.getpid()}
 
 
 def reference(url: str, base_url: str, spreadsheet_id: str) -> dict[str, float]:
@@ -110,17 +153,19 @@ def _insert_all(url: str, rows: object) -> None:
     engine.dispose()
 
 
-def peak_rss_mb() -> float:
-    """This program's peak RSS. Linux keeps getrusage's ru_maxrss across exec, so a
-    child forked from a big parent would report the parent's peak; VmHWM belongs
-    to this program's own memory."""
+def peak_rss_mb(pid: int | None = None) -> float:
+    """A program's peak RSS (this one's by default). Linux keeps getrusage's
+    ru_maxrss across exec, so a child forked from a big parent would report the
+    parent's peak; VmHWM belongs to the program's own memory."""
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid or 'self'}/status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
+    if pid is not None:
+        return 0.0  # gone already
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

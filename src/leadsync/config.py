@@ -60,6 +60,9 @@ class Settings:
     max_retry_after_seconds: float = 60.0
     sync_concurrency: int = 16
     lease_seconds: float = 90.0
+    # Helper processes that read the second half of a big sheet (sync/split.py);
+    # 0 reads every sheet in the syncing process.
+    read_workers: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -83,4 +86,12 @@ class Settings:
             ),
             sync_concurrency=max(1, _int(env, "LEADSYNC_SYNC_CONCURRENCY", 16)),
             lease_seconds=max(3.0, _float(env, "LEADSYNC_LEASE_SECONDS", 90.0)),
+            read_workers=max(
+                0, _int(env, "LEADSYNC_READ_WORKERS", _default_read_workers())
+            ),
         )
+
+
+def _default_read_workers() -> int:
+    """One helper per CPU beyond the first, at most four."""
+    return max(0, min(4, len(os.sched_getaffinity(0)) - 1))

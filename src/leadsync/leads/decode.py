@@ -69,9 +69,12 @@ def _decode(
         raise SyncFailure("invalid_format") from exc
 
 
-def iter_records(stream: BinaryIO, facts: BodyFacts) -> Iterator[list[str]]:
-    """RFC 4180 records (not lines) of an inspected body, from its current place."""
-    reader = csv.reader(_lines(stream), strict=True)
+def iter_records(
+    stream: BinaryIO, facts: BodyFacts, *, body_start: bool = True
+) -> Iterator[list[str]]:
+    """RFC 4180 records (not lines) of an inspected body, from its current place:
+    its start (where a byte order mark is dropped) or a later record's start."""
+    reader = csv.reader(_lines(stream, body_start), strict=True)
     try:
         yield from reader
     except csv.Error as exc:
@@ -82,7 +85,7 @@ def iter_records(stream: BinaryIO, facts: BodyFacts) -> Iterator[list[str]]:
         raise SyncFailure(code) from exc
 
 
-def _lines(stream: BinaryIO) -> Iterator[str]:
+def _lines(stream: BinaryIO, body_start: bool = True) -> Iterator[str]:
     """Text lines as ``open(newline="")`` gives them, decoded chunk by chunk.
 
     A chunk's last line is held back until the next chunk: it may be cut in the
@@ -90,7 +93,7 @@ def _lines(stream: BinaryIO) -> Iterator[str]:
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     carry = ""
-    first = True
+    first = body_start
     while chunk := stream.read(CHUNK_BYTES):
         text = carry + _decode(decoder, chunk)
         if first and text:

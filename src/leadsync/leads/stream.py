@@ -14,10 +14,11 @@ records are drained, so a broken body is refused for the same reason as before.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, cast
 
 from leadsync.errors import SyncFailure
 from leadsync.leads.cellreader import SAMPLE_ROWS
@@ -78,6 +79,40 @@ class _Rejudge(Exception):
     """A row after the head contradicts how the head judged a generic id column."""
 
 
+class ReadWhole(Exception):
+    """A read in parts cannot give exactly what one read gives: read it whole."""
+
+
+@dataclass
+class PartSummary:
+    """What the read of a later part of a body (``scan_part``) saw besides rows."""
+
+    rows_read: int = 0
+    with_data: set[int] = field(default_factory=set)  # unnamed columns with data
+
+
+class Split(Protocol):
+    """A big body read in two parts at once (sync/split.py): this process reads
+    the records before ``boundary`` and another the rest, from the layout this
+    process judged from the head."""
+
+    boundary: int  # a byte offset where a record starts
+    records_before: int  # the records before it, if its parity count is right
+
+    def start(
+        self,
+        layout: Layout,
+        data: Sequence[Sequence[str]],
+        facts: BodyFacts,
+        settings: SheetSettings,
+    ) -> None:
+        """Start reading the rest, with the layout and the head's data rows."""
+
+    def finish(self) -> PartSummary:
+        """Wait for the rest, hand its rows to the sink; raise ``ReadWhole`` when
+        the parts cannot be joined exactly."""
+
+
 def scan_sheet(
     stream: BinaryIO,
     settings: SheetSettings,
@@ -85,10 +120,25 @@ def scan_sheet(
     *,
     content_type: str | None = None,
     known: RowClaims | None = None,
+    split: Split | None = None,
 ) -> SheetSummary:
-    """Read one snapshot into ``sink``; raise ``SyncFailure`` when it is refused."""
+    """Read one snapshot into ``sink``; raise ``SyncFailure`` when it is refused.
+
+    With ``split``, the records after its boundary are read by another process,
+    unless anything about the body makes the parts differ from one read.
+    """
     start = stream.tell()
     facts = inspect_body(stream, content_type)
+    if split is not None:
+        try:
+            return _Scan(stream, facts, settings, sink, known, split=split).run()
+        except (ReadWhole, SyncFailure, _Rejudge):
+            # The parts do not read as one (a refusal too may come from where
+            # the body was cut): one read decides.
+            stream.seek(start)
+            sink.reset()
+            if known is not None:
+                known.reset()
     try:
         return _Scan(stream, facts, settings, sink, known).run()
     except _Rejudge:
@@ -130,7 +180,11 @@ class _Scan:
         sink: RowSink,
         known: RowClaims | None,
         id_columns: Mapping[int, str] | None = None,
+        split: Split | None = None,
     ) -> None:
+        self.split = split
+        if split is not None:
+            stream = cast(BinaryIO, _Bounded(stream, split.boundary))
         self.records = iter_records(stream, facts)
         self.facts = facts
         self.settings = settings
@@ -149,20 +203,42 @@ class _Scan:
     def run(self) -> SheetSummary:
         records = self._next_records()
         head = list(islice(records, _head_size(self.settings)))
-        if not any(clean(cell) for record in head for cell in record):
+        blank = not any(clean(cell) for record in head for cell in record)
+        index = None if blank else find_header(head, self.settings)
+        if index is not None:
+            layout = map_columns(
+                head[index],
+                index + 1,
+                self.settings,
+                head[index + 1 :],
+                self.id_columns or {},
+            )
+        if self.split is not None and (
+            index is None
+            or not CONTACT_FIELDS & layout.fields.keys()
+            or _fills_down(self.settings)
+        ):
+            raise ReadWhole  # refused, blank or filled down: nothing to share
+        if blank:
             return self._blank(head, records)
-        index = find_header(head, self.settings)
         if index is None:
             self._drain(records)
             raise SyncFailure("required_columns_missing")
-        header, data = head[index], head[index + 1 :]
-        layout = map_columns(
-            header, index + 1, self.settings, data, self.id_columns or {}
-        )
         if not CONTACT_FIELDS & layout.fields.keys():
             self._drain(records)
-            self._check_complete(len(header), index)
+            self._check_complete(len(head[index]), index)
             raise SyncFailure("required_columns_missing")
+        self._read_rows(head, index, layout, records)
+        return self.summary
+
+    def _read_rows(
+        self,
+        head: list[list[str]],
+        index: int,
+        layout: Layout,
+        records: Iterator[list[str]],
+    ) -> None:
+        data = head[index + 1 :]
         self.summary.header_row = index + 1
         for row in range(1, index + 1):
             self.sink.add(SkippedRow(row, "pre_header_row"), [])
@@ -170,11 +246,25 @@ class _Scan:
         if self.known is not None and not rows.fill:
             # Fill-down reads a row with the one above: no row reads alone.
             rows.recognize(self.known, layout_key(layout, self.settings))
+        if self.split is not None:
+            self.split.start(layout, data, self.facts, self.settings)
         rows.read(data)
-        rows.read(self._checked(records, layout))
-        self._check_complete(len(header), index)
+        rows.read(_checked(records, layout))
+        if self.split is None:
+            self._check_complete(len(head[index]), index)
+        else:
+            self._join(rows)
         self.summary.columns, self.summary.warnings = rows.columns_and_warnings()
-        return self.summary
+
+    def _join(self, rows: _Rows) -> None:
+        """The other part's rows after this part's: the other part checked that
+        the body is complete."""
+        assert self.split is not None
+        if self.summary.rows_read != self.split.records_before:
+            raise ReadWhole  # a stray quote or line break fooled the parity count
+        part = self.split.finish()
+        self.summary.rows_read += part.rows_read
+        rows.with_data |= part.with_data
 
     def _blank(
         self, head: list[list[str]], records: Iterator[list[str]]
@@ -209,21 +299,82 @@ class _Scan:
         ):
             raise SyncFailure("truncated_download")
 
-    def _checked(
-        self, records: Iterator[list[str]], layout: Layout
-    ) -> Iterator[list[str]]:
-        """The records after the head, watched for a contradiction of the head's
-        judgement of a generic id column."""
-        watched = [(i, s) for i, s in layout.judged_ids.items() if s != "numbers"]
-        if not watched:
-            yield from records
-            return
+
+def _checked(records: Iterator[list[str]], layout: Layout) -> Iterator[list[str]]:
+    """The records after the head, watched for a contradiction of the head's
+    judgement of a generic id column."""
+    watched = [(i, s) for i, s in layout.judged_ids.items() if s != "numbers"]
+    if not watched:
+        yield from records
+        return
+    for record in records:
+        for index, seen in watched:
+            value = id_value(record, index)
+            if value == "numbers" if seen == "ids" else value == "ids":
+                raise _Rejudge
+        yield record
+
+
+def _fills_down(settings: SheetSettings) -> bool:
+    return any(name in FILLABLE for name in settings.fill_down)
+
+
+def scan_part(
+    stream: BinaryIO,
+    facts: BodyFacts,
+    settings: SheetSettings,
+    layout: Layout,
+    data: Sequence[Sequence[str]],
+    first_row: int,
+    sink: RowSink,
+    known: RowClaims | None = None,
+) -> PartSummary:
+    """Read the records of a later part of a body (from a record's start to the
+    body's end) as rows ``first_row``...: the other half of a ``Split``.
+
+    Raises ``SyncFailure`` as a whole read would, ``ReadWhole`` when a row
+    contradicts the head's judgement of a generic id column.
+    """
+    part = PartSummary()
+    rows = _Rows(layout, settings, data, sink)
+    rows.row = first_row - 1
+    if known is not None:
+        rows.recognize(known, layout_key(layout, settings))
+    last: list[str] | None = None
+
+    def counted(records: Iterator[list[str]]) -> Iterator[list[str]]:
+        nonlocal last
         for record in records:
-            for index, seen in watched:
-                value = id_value(record, index)
-                if value == "numbers" if seen == "ids" else value == "ids":
-                    raise _Rejudge
+            part.rows_read += 1
+            last = record
             yield record
+
+    records = iter_records(stream, facts, body_start=False)
+    try:
+        rows.read(_checked(counted(records), layout))
+    except _Rejudge as rejudge:
+        raise ReadWhole from rejudge
+    if not facts.line_break and last is not None and len(last) < layout.width:
+        raise SyncFailure("truncated_download")
+    part.with_data = rows.with_data
+    return part
+
+
+class _Bounded(io.RawIOBase):
+    """The first ``size`` bytes of a stream, from where it stands."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self.stream, self.left = stream, size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > self.left:
+            size = self.left
+        data = self.stream.read(size)
+        self.left -= len(data)
+        return data
 
 
 class _Rows:
@@ -240,7 +391,7 @@ class _Rows:
         self.reader = RowReader(layout, settings, head)
         self.sink = sink
         self.row = layout.header_row
-        self.seen: dict[str, set[str]] = {}  # key kind -> keys read so far
+        self.seen: set[str] = set()  # keys read so far
         self.fill = [f for f in settings.fill_down if f in FILLABLE]
         self.above: LeadRow | None = None
         # Columns without a header, until a row shows data in them.
@@ -274,12 +425,12 @@ class _Rows:
             sink.add(outcome, warnings)
 
     def _mark_duplicate(self, lead: LeadRow) -> None:
-        """A row with a key seen earlier in this snapshot is the same lead."""
-        keys = self.seen.setdefault(lead.key_kind, set())
-        if lead.lead_key in keys:
+        """A row with a key seen earlier in this snapshot is the same lead, whatever
+        kind of key it is (a lead is its key)."""
+        if lead.lead_key in self.seen:
             lead.warnings.append(Warning(lead.row, None, "duplicate_in_batch"))
         else:
-            keys.add(lead.lead_key)
+            self.seen.add(lead.lead_key)
 
     def _fill_down(self, lead: LeadRow) -> None:
         """Empty cells of the named fields take the value of the nearest lead above."""

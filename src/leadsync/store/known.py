@@ -56,6 +56,11 @@ class KnownRows:
         self.recognized = array("q")  # ids of the leads whose row was recognized
         self.moves: list[Move] = []  # recognized leads whose row moved or came back
 
+    @property
+    def empty(self) -> bool:
+        """Whether no stored lead has a row digest: nothing can be recognized."""
+        return not self._left and not self.recognized
+
     def claim(self, row: int, digest: bytes) -> bool:
         entry = self._left.pop(digest, None)
         if entry is None:

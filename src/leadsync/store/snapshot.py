@@ -12,17 +12,21 @@ its row comes by; a key seen more often waits until its last row.
 from __future__ import annotations
 
 import hashlib
+import json
 import marshal
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import IO, Any, Final
 
 from leadsync.leads.model import CreatedAt, LeadRow, SkippedRow, Warning
-from leadsync.store.types import dumps
+from leadsync.leads.stream import ReadWhole
+from leadsync.store.jsontext import dumps
 
 SAMPLE_SIZE = 50
+DUPLICATE = "duplicate_in_batch"
 SPOOL_ROWS = 2000
 # Sheet-owned text fields, in the order of Packed.values.
 TEXT_FIELDS = ("name", "email", "phone", "channel", "campaign", "external_id")
@@ -36,11 +40,12 @@ Packed = tuple[
     str,  # KIND: the key kind of the lead's first row
     tuple[str | None, ...],  # VALUES: TEXT_FIELDS
     Created | None,  # CREATED
-    tuple[str, ...],  # SECONDARY emails
-    dict[str, str],  # EXTRA
-    dict[str, str],  # RAW
+    str,  # SECONDARY emails, as their JSON column stores them
+    str,  # EXTRA, as JSON
+    str,  # RAW, as JSON
     tuple[str, ...],  # CODES: warning codes of every row
     bytes | None,  # DIGEST: the row's digest, for a lead of one row without warnings
+    str,  # HASH: the row hash of the values (``row_hash``)
 ]
 ROW: Final = 0
 KEY: Final = 1
@@ -52,6 +57,7 @@ EXTRA: Final = 6
 RAW: Final = 7
 CODES: Final = 8
 DIGEST: Final = 9
+HASH: Final = 10
 _TEXT_VALUES = attrgetter(*TEXT_FIELDS)
 
 
@@ -61,22 +67,26 @@ def utc_text(instant: Any) -> str:
 
 
 def pack(lead: LeadRow) -> Packed:
+    """A lead row as plain values, its JSON columns and row hash made here, where
+    a big sheet is read in two processes, rather than in the write transaction."""
     created, extra, raw = lead.created_at, lead.extra, lead.raw
     values = _TEXT_VALUES(lead)
     if "" in values:
         values = tuple(value or None for value in values)
-    return (
+    packed = (
         lead.row,
         lead.lead_key,
         lead.key_kind,
         values,
         _pack_created(created) if created is not None else None,
-        tuple(lead.secondary_emails),
-        extra if all(extra.values()) else {k: v for k, v in extra.items() if v},
-        raw if all(raw.values()) else {k: v for k, v in raw.items() if v},
+        dumps(list(lead.secondary_emails)),
+        dumps(extra if all(extra.values()) else {k: v for k, v in extra.items() if v}),
+        dumps(raw if all(raw.values()) else {k: v for k, v in raw.items() if v}),
         tuple(w.code for w in lead.warnings) if lead.warnings else (),
         lead.digest,
+        "",
     )
+    return (*packed[:HASH], row_hash(packed))
 
 
 def _pack_created(created: CreatedAt) -> Created:
@@ -96,26 +106,29 @@ def fold(first: Packed, later: Packed) -> Packed:
     created_a, created_b = first[CREATED], later[CREATED]
     if created_b is not None and (created_a is None or created_b[1] < created_a[1]):
         created_a = created_b
-    return (
+    folded = (
         later[ROW],
         first[KEY],
         first[KIND],
         tuple(b or a for a, b in zip(first[VALUES], later[VALUES], strict=True)),
         created_a,
-        later[SECONDARY] or first[SECONDARY],
-        {**first[EXTRA], **later[EXTRA]},
-        {**first[RAW], **later[RAW]},
-        first[CODES] + later[CODES],
+        later[SECONDARY] if later[SECONDARY] != "[]" else first[SECONDARY],
+        dumps({**json.loads(first[EXTRA]), **json.loads(later[EXTRA])}),
+        dumps({**json.loads(first[RAW]), **json.loads(later[RAW])}),
+        first[CODES] + later[CODES] + _duplicate(later[CODES]),
         None,  # a lead of several rows is compared by its values
+        "",
     )
+    return (*folded[:HASH], row_hash(folded))
 
 
-def json_texts(lead: Packed) -> tuple[str, str, str]:
-    """Secondary emails, extra and raw as their JSON columns store them."""
-    return dumps(list(lead[SECONDARY])), dumps(lead[EXTRA]), dumps(lead[RAW])
+def _duplicate(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """A later row of a lead is its duplicate; a row read in another part of the
+    snapshot (SnapshotPart) could not know it was."""
+    return () if DUPLICATE in codes else (DUPLICATE,)
 
 
-def row_hash(lead: Packed, texts: tuple[str, str, str]) -> str:
+def row_hash(lead: Packed) -> str:
     """A digest of every sheet-owned value of a lead, to skip unchanged rows.
 
     No value can hold NUL (the reader refuses such bodies, and JSON escapes it),
@@ -127,17 +140,37 @@ def row_hash(lead: Packed, texts: tuple[str, str, str]) -> str:
             lead[KEY],
             *[v or "" for v in lead[VALUES]],
             created[0] if created else "",
-            *texts,
+            lead[SECONDARY],
+            lead[EXTRA],
+            lead[RAW],
         )
     )
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-class Snapshot:
-    """A row sink (leads/stream.py) that spools leads and counts the rest."""
+@dataclass
+class SnapshotPart:
+    """A later part of a snapshot read by another process (sync/split.py): its
+    counts and samples, and the file its lead rows were spooled to."""
 
-    def __init__(self) -> None:
-        self._file: IO[bytes] | None = None
+    counts: dict[str, int]
+    lead_rows: int
+    skipped: int
+    skipped_sample: list[SkippedRow]
+    warnings: int
+    warning_sample: list[Warning]
+    spool: str | None  # a file of the spool's format, or None without lead rows
+
+
+class Snapshot:
+    """A row sink (leads/stream.py) that spools leads and counts the rest.
+
+    ``spool_dir`` keeps the spool as a named file there, for ``part``.
+    """
+
+    def __init__(self, spool_dir: str | None = None) -> None:
+        self._spool_dir = spool_dir
+        self._files: list[IO[bytes]] = []  # this snapshot's spool, then parts'
         self.reset()
 
     def reset(self) -> None:
@@ -148,9 +181,12 @@ class Snapshot:
         self.warnings = 0
         self.warning_sample: list[Warning] = []
         self._buffer: list[Packed] = []
-        if self._file is not None:
-            self._file.seek(0)
-            self._file.truncate()
+        for extra in self._files[1:]:
+            extra.close()
+        del self._files[1:]
+        if self._files:
+            self._files[0].seek(0)
+            self._files[0].truncate()
 
     @classmethod
     def of(cls, leads: Iterable[LeadRow]) -> Snapshot:
@@ -177,20 +213,71 @@ class Snapshot:
             self.warning_sample.extend(warnings[:room])
 
     def _spool(self) -> None:
-        if self._file is None:
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        if not self._files:
+            self._files.append(
+                tempfile.NamedTemporaryFile(dir=self._spool_dir, delete=False)  # noqa: SIM115
+                if self._spool_dir
+                else tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+            )
         data = marshal.dumps(self._buffer)
-        self._file.write(len(data).to_bytes(8, "little"))
-        self._file.write(data)
+        self._files[0].write(len(data).to_bytes(8, "little"))
+        self._files[0].write(data)
         self._buffer = []
+
+    def part(self) -> SnapshotPart:
+        """This snapshot as a part of another one (its spool is a named file)."""
+        assert self._spool_dir is not None
+        if self._buffer:
+            self._spool()
+        spool = None
+        if self._files:
+            self._files[0].flush()
+            spool = self._files[0].name
+        return SnapshotPart(
+            self.counts,
+            self.lead_rows,
+            self.skipped,
+            self.skipped_sample,
+            self.warnings,
+            self.warning_sample,
+            str(spool) if spool is not None else None,
+        )
+
+    def absorb(self, part: SnapshotPart) -> None:
+        """Add a later part's rows after this snapshot's.
+
+        A key both parts have is one lead, and the part could not know that its
+        first row of that key is a duplicate: the warning is counted here, and
+        ``fold`` gives the lead its code. Where that warning would fall among
+        the sampled ones cannot be known: then the parts do not join.
+        """
+        counts = self.counts
+        shared = sum(1 for key in part.counts if key in counts)
+        if shared and len(self.warning_sample) < SAMPLE_SIZE:
+            raise ReadWhole
+        for key, count in part.counts.items():
+            counts[key] = counts.get(key, 0) + count
+        self.lead_rows += part.lead_rows
+        self.skipped += part.skipped
+        room = SAMPLE_SIZE - len(self.skipped_sample)
+        self.skipped_sample.extend(part.skipped_sample[:room])
+        self.warnings += part.warnings + shared
+        room = SAMPLE_SIZE - len(self.warning_sample)
+        self.warning_sample.extend(part.warning_sample[:room])
+        if part.spool is not None:
+            if self._buffer:
+                self._spool()
+            if not self._files:
+                self._files.append(tempfile.TemporaryFile())  # noqa: SIM115
+            self._files.append(open(part.spool, "rb"))  # noqa: SIM115
 
     def rows(self) -> Iterator[Packed]:
         """Every lead row, in sheet order."""
-        if self._file is not None:
-            self._file.seek(0)
+        for spool in self._files:
+            spool.seek(0)
             # marshal.load on a file reads in tiny pieces; read each batch whole.
-            while size := int.from_bytes(self._file.read(8), "little"):
-                yield from marshal.loads(self._file.read(size))
+            while size := int.from_bytes(spool.read(8), "little"):
+                yield from marshal.loads(spool.read(size))
         yield from self._buffer
 
     def merged(self) -> Iterator[Packed]:
@@ -214,9 +301,9 @@ class Snapshot:
                 yield lead
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        for spool in self._files:
+            spool.close()
+        self._files = []
 
     def __enter__(self) -> Snapshot:
         return self

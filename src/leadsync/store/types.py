@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from json import encoder
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect
@@ -13,39 +11,6 @@ from sqlalchemy.types import TypeDecorator
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
-
-
-def _not_json(value: object) -> Any:
-    raise TypeError(f"not JSON: {type(value).__name__}")
-
-
-# json.dumps builds an encoder for every call; the bulk paths write several JSON
-# columns per lead, so they keep one. Same output as json.dumps with its defaults.
-_MAKE_ENCODER: Any = getattr(encoder, "c_make_encoder", None)
-_ENCODE = (
-    _MAKE_ENCODER(
-        None,
-        _not_json,
-        encoder.encode_basestring_ascii,
-        None,
-        ": ",
-        ", ",
-        False,
-        False,
-        True,
-    )
-    if _MAKE_ENCODER is not None
-    else None
-)
-
-
-def dumps(value: list[str] | dict[str, str]) -> str:
-    """What SQLAlchemy's JSON type writes, byte for byte; most lists are empty."""
-    if not value:
-        return "[]" if isinstance(value, list) else "{}"
-    if _ENCODE is None:
-        return json.dumps(value)
-    return "".join(_ENCODE(value, 0))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -13,6 +13,7 @@ bulk (store/bulk.py), so memory holds a batch and the keys, never every lead.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from leadsync.leads.model import LeadRow, Warning
 from leadsync.store.bulk import Identity, LeadWriter
 from leadsync.store.bulk_pg import lead_writer
+from leadsync.store.jsontext import dumps
 from leadsync.store.known import KnownRows, RowsConflict
 from leadsync.store.rekey import rekey
 from leadsync.store.snapshot import (
@@ -31,6 +33,7 @@ from leadsync.store.snapshot import (
     CREATED,
     DIGEST,
     EXTRA,
+    HASH,
     KEY,
     KIND,
     RAW,
@@ -40,10 +43,7 @@ from leadsync.store.snapshot import (
     VALUES,
     Packed,
     Snapshot,
-    json_texts,
-    row_hash,
 )
-from leadsync.store.types import dumps
 
 BATCH = 2000
 # After this many new leads in one sync, the planner's statistics are refreshed
@@ -160,11 +160,10 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
     changed: list[tuple[int, Packed, str]] = []
     moved: list[tuple[int, bytes | None, int]] = []
     for lead in batch:
-        key, texts = lead[KEY], json_texts(lead)
-        digest = row_hash(lead, texts)
+        key, digest = lead[KEY], lead[HASH]
         old = stored.get(key)
         if old is None:
-            inserts.append(_new_row(job, lead, texts, digest))
+            inserts.append(_new_row(job, lead))
             status[key] = INSERTED
             continue
         if known.was_claimed(old.row_digest):
@@ -182,9 +181,7 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
     writer.move(moved)
 
 
-def _new_row(
-    job: _Apply, lead: Packed, texts: tuple[str, str, str], digest: str
-) -> tuple[Any, ...]:
+def _new_row(job: _Apply, lead: Packed) -> tuple[Any, ...]:
     """A new lead in INSERT_COLUMNS order."""
     writer, values, created = job.writer, lead[VALUES], lead[CREATED]
     now = writer.now
@@ -198,9 +195,11 @@ def _new_row(
         created[0] if created else None,
         created[2] if created else None,
         created[3] if created else False,
-        *texts,
+        lead[SECONDARY],
+        lead[EXTRA],
+        lead[RAW],
         _warnings(lead),
-        digest,
+        lead[HASH],
         lead[DIGEST],
         lead[ROW],
         now,
@@ -266,13 +265,13 @@ def _diff(
         ]
     values.append(dumps(_secondary(record, lead, diffs)))
     values.append(dumps(_extra(record, lead, diffs)))
-    values.append(dumps({**(record["raw"] or {}), **lead[RAW]}))
+    values.append(dumps({**(record["raw"] or {}), **json.loads(lead[RAW])}))
     return values, diffs
 
 
 def _secondary(record: dict[str, Any], lead: Packed, diffs: list[Diff]) -> list[str]:
     old = list(record["secondary_emails"] or [])
-    new = list(lead[SECONDARY])
+    new: list[str] = json.loads(lead[SECONDARY])
     if not new or new == old:
         return old
     diffs.append(("secondary_emails", ", ".join(old) or None, ", ".join(new)))
@@ -281,7 +280,7 @@ def _secondary(record: dict[str, Any], lead: Packed, diffs: list[Diff]) -> list[
 
 def _extra(record: dict[str, Any], lead: Packed, diffs: list[Diff]) -> dict[str, Any]:
     extra = dict(record["extra"] or {})
-    for key, new in lead[EXTRA].items():
+    for key, new in json.loads(lead[EXTRA]).items():
         if extra.get(key) != new:
             diffs.append((f"extra.{key}", extra.get(key), new))
             extra[key] = new

@@ -40,6 +40,7 @@ from leadsync.store.upsert import ApplyResult, apply_snapshot
 from leadsync.sync import lease
 from leadsync.sync.readout import SnapshotRead, run_counts, run_samples
 from leadsync.sync.schedule import next_after_failure, next_after_success
+from leadsync.sync.split import split_for
 
 log = logging.getLogger(__name__)
 
@@ -219,10 +220,18 @@ def _read_and_apply(
     read_settings: SheetSettings,
     known: KnownRows,
 ) -> RunOutcome:
-    # Read the whole snapshot (spooled to disk) before the write transaction.
-    with Snapshot() as snapshot:
+    # Read the whole snapshot (spooled to disk) before the write transaction; a
+    # big one in two processes when nothing in it can be recognized.
+    with (
+        Snapshot() as snapshot,
+        split_for(
+            download.body, download.size, snapshot, known, settings.read_workers
+        ) as split,
+    ):
         with gc_paused():
-            summary = scan_sheet(download.body, read_settings, snapshot, known=known)
+            summary = scan_sheet(
+                download.body, read_settings, snapshot, known=known, split=split
+            )
         read = SnapshotRead(summary, snapshot, known)
         if not read.lead_rows and ctx.state.had_leads:
             raise SyncFailure("empty_snapshot_refused")
