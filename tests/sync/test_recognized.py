@@ -318,3 +318,28 @@ def test_recognizing_rows_stores_what_reading_every_row_stores(
 
     check()
     assert recognized > 0  # the property did exercise recognition
+
+
+def test_a_sheet_whose_first_rows_all_changed_lets_its_digests_go(
+    sessions: sessionmaker[Session],
+    fake_google: FakeGoogle,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No first row recognized: the sheet changed shape, and the later rows are
+    read like the rest (and stored alike) rather than looked up."""
+    monkeypatch.setattr(known_module, "GIVE_UP_AFTER", 2)
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "shape", _sheet(ANA, BO, CY))
+    sync_sheet(sessions, sheet, settings)
+    before = _leads(sessions)
+    changed = [ANA.replace("Ana,", "Ana Maria,"), BO.replace("Bo,", "Bo Li,"), CY]
+    serve(fake_google, "shape", _sheet(*changed))
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert _recognized(outcome) == 0  # Cy's row is unchanged, and read all the same
+    assert (outcome.counts["updated"], outcome.counts["unchanged"]) == (2, 1)
+    cy = _leads(sessions)["cy@example.com"]
+    assert cy.updated_at == before["cy@example.com"].updated_at
+    assert cy.row_digest == before["cy@example.com"].row_digest

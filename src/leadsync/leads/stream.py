@@ -203,33 +203,32 @@ class _Scan:
     def run(self) -> SheetSummary:
         records = self._next_records()
         head = list(islice(records, _head_size(self.settings)))
-        blank = not any(clean(cell) for record in head for cell in record)
-        index = None if blank else find_header(head, self.settings)
-        if index is not None:
-            layout = map_columns(
-                head[index],
-                index + 1,
-                self.settings,
-                head[index + 1 :],
-                self.id_columns or {},
-            )
-        if self.split is not None and (
-            index is None
-            or not CONTACT_FIELDS & layout.fields.keys()
-            or _fills_down(self.settings)
-        ):
-            raise ReadWhole  # refused, blank or filled down: nothing to share
-        if blank:
+        if not any(clean(cell) for record in head for cell in record):
+            self._alone()
             return self._blank(head, records)
+        index = find_header(head, self.settings)
         if index is None:
+            self._alone()
             self._drain(records)
             raise SyncFailure("required_columns_missing")
+        header, data = head[index], head[index + 1 :]
+        layout = map_columns(
+            header, index + 1, self.settings, data, self.id_columns or {}
+        )
         if not CONTACT_FIELDS & layout.fields.keys():
+            self._alone()
             self._drain(records)
-            self._check_complete(len(head[index]), index)
+            self._check_complete(len(header), index)
             raise SyncFailure("required_columns_missing")
+        if _fills_down(self.settings):
+            self._alone()  # a row reads with the one above: no part reads alone
         self._read_rows(head, index, layout, records)
         return self.summary
+
+    def _alone(self) -> None:
+        """Refusals and blank bodies are for one read of the whole body."""
+        if self.split is not None:
+            raise ReadWhole
 
     def _read_rows(
         self,

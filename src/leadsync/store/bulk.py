@@ -170,14 +170,12 @@ class LeadWriter:
 
     # -- reads ------------------------------------------------------------------
 
-    def stored_keys(self) -> Iterator[tuple[int, str, bytes | None]]:
-        """(id, key, row digest) of every lead of the sheet."""
+    def stored_keys(self) -> Iterator[tuple[int, str]]:
+        """(id, key) of every lead of the sheet."""
         cursor = self._cursor()
         try:
             where = "customer_id = ? AND sheet_id = ?".replace("?", self.mark)
-            cursor.execute(
-                f"SELECT id, lead_key, row_digest FROM leads WHERE {where}", self.scope
-            )
+            cursor.execute(f"SELECT id, lead_key FROM leads WHERE {where}", self.scope)
             while rows := cursor.fetchmany(5000):
                 yield from rows
         finally:

@@ -26,6 +26,12 @@ from leadsync.store.types import utcnow
 _ROW_BITS = 32  # sheet rows: Google's 10-million-cell limit is far below 2**32
 _ROW_MASK = (1 << _ROW_BITS) - 1
 
+# When none of a snapshot's first rows is recognized, its layout, settings or
+# format changed, and no later row will be either: the digests are let go before
+# the read's own keys fill memory (a row not recognized is read, so this can cost
+# time, never a lead).
+GIVE_UP_AFTER = 2000
+
 Known = tuple[int, bytes, int | None, bool]
 """(id, row digest, row number, missing) of a stored lead"""
 Move = tuple[int, bytes | None, int]
@@ -55,6 +61,8 @@ class KnownRows:
         }
         self.recognized = array("q")  # ids of the leads whose row was recognized
         self.moves: list[Move] = []  # recognized leads whose row moved or came back
+        self._claimed: set[int] | None = None
+        self._misses = 0
 
     @property
     def empty(self) -> bool:
@@ -64,6 +72,9 @@ class KnownRows:
     def claim(self, row: int, digest: bytes) -> bool:
         entry = self._left.pop(digest, None)
         if entry is None:
+            self._misses += 1
+            if self._misses == GIVE_UP_AFTER and not self.recognized:
+                self._left = {}  # the sheet changed shape: free the digests now
             return False
         id_ = entry >> (_ROW_BITS + 1)
         self.recognized.append(id_)
@@ -71,13 +82,18 @@ class KnownRows:
             self.moves.append((row, digest, id_))
         return True
 
-    def was_claimed(self, digest: bytes | None) -> bool:
-        """Whether a row of this snapshot was recognized as the stored lead with
-        this digest: every digest of the sheet's leads was loaded, and a claim
-        takes it out."""
-        return (
-            self._load is not None and digest is not None and digest not in self._left
-        )
+    def read_done(self) -> None:
+        """The snapshot is read: the digests are no longer needed (a big sheet's
+        take more memory than anything the apply holds)."""
+        self._left = {}
+
+    def was_claimed(self, lead_id: int) -> bool:
+        """Whether a row of this snapshot was recognized as this stored lead's."""
+        if not self.recognized:
+            return False
+        if self._claimed is None or len(self._claimed) != len(self.recognized):
+            self._claimed = set(self.recognized)
+        return lead_id in self._claimed
 
 
 def known_rows(

@@ -141,9 +141,9 @@ def _unclaimed(
     """Stored leads of the sheet without a row in the snapshot, and whether the
     sheet had any stored lead."""
     ids, had_leads = [], False
-    for id_, key, digest in writer.stored_keys():
+    for id_, key in writer.stored_keys():
         had_leads = True
-        if key not in keys and not known.was_claimed(digest):
+        if key not in keys and not known.was_claimed(id_):
             ids.append(id_)
     return (writer.identities(ids) if ids else []), had_leads
 
@@ -166,7 +166,7 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
             inserts.append(_new_row(job, lead))
             status[key] = INSERTED
             continue
-        if known.was_claimed(old.row_digest):
+        if known.was_claimed(old.id):
             raise RowsConflict(key)
         if old.row_hash != digest:
             changed.append((old.id, lead, digest))

@@ -232,6 +232,7 @@ def _read_and_apply(
             summary = scan_sheet(
                 download.body, read_settings, snapshot, known=known, split=split
             )
+        known.read_done()
         read = SnapshotRead(summary, snapshot, known)
         if not read.lead_rows and ctx.state.had_leads:
             raise SyncFailure("empty_snapshot_refused")
