@@ -3,6 +3,7 @@ recognizes them stores exactly what a sync that reads every row stores."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -343,3 +344,23 @@ def test_a_sheet_whose_first_rows_all_changed_lets_its_digests_go(
     cy = _leads(sessions)["cy@example.com"]
     assert cy.updated_at == before["cy@example.com"].updated_at
     assert cy.row_digest == before["cy@example.com"].row_digest
+
+
+def test_one_info_line_per_run_with_ids_counts_and_rows_recognized(
+    sessions: sessionmaker[Session],
+    fake_google: FakeGoogle,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "log", _sheet(ANA, BO))
+    sync_sheet(sessions, sheet, settings)
+    serve(fake_google, "log", _sheet(ANA, BO, CY))
+
+    with caplog.at_level(logging.INFO, logger="leadsync.sync.run"):
+        outcome = sync_sheet(sessions, sheet, settings)
+
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert f"run_id={outcome.run_id} customer_id={customer} sheet_id={sheet}" in line
+    assert "status=ok error=- rows=4 leads=3 inserted=1 updated=0 unchanged=2" in line
+    assert "recognized=2 duration=" in line

@@ -408,10 +408,11 @@ def _pause_fleet(session: Session, settings: Settings, failure: SyncFailure) -> 
 
 def _log(ctx: _Context, outcome: RunOutcome) -> None:
     c = outcome.counts
+    recognized = len(outcome.applied.recognized) if outcome.applied else 0
     log.info(
         "sync run run_id=%s customer_id=%s sheet_id=%s status=%s error=%s "
         "rows=%d leads=%d inserted=%d updated=%d unchanged=%d missing=%d "
-        "skipped=%d warnings=%d duration=%.2fs",
+        "skipped=%d warnings=%d recognized=%d duration=%.2fs",
         ctx.run_id,
         ctx.customer_id,
         ctx.sheet_id,
@@ -425,5 +426,6 @@ def _log(ctx: _Context, outcome: RunOutcome) -> None:
         c.get("missing", 0),
         c.get("skipped", 0),
         c.get("warnings", 0),
+        recognized,
         time.monotonic() - ctx.started,
     )
