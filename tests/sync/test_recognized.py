@@ -3,6 +3,8 @@ recognizes them stores exactly what a sync that reads every row stores."""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from typing import Any
 
@@ -19,6 +21,7 @@ from leadsync.store import known as known_module
 from leadsync.store.models import LeadChange, LeadRecord, SheetSourceConfig, SyncRun
 from leadsync.sync import run as run_module
 from leadsync.sync.run import RunOutcome, sync_sheet
+from tests.conftest import FIXTURES
 from tests.helpers import make_customer, register, serve
 
 HEADER = "Name,Email,Phone,Created,Source\r\n"
@@ -364,3 +367,44 @@ def test_one_info_line_per_run_with_ids_counts_and_rows_recognized(
     assert f"run_id={outcome.run_id} customer_id={customer} sheet_id={sheet}" in line
     assert "status=ok error=- rows=4 leads=3 inserted=1 updated=0 unchanged=2" in line
     assert "recognized=2 duration=" in line
+
+
+def test_a_platform_export_with_a_new_row_stores_what_reading_it_all_stores(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Meta's export: a generic id column judged by the head, prefixes, test rows,
+    duplicates and warnings; a new row and a moved row the next time."""
+    sessions, fake, config = world
+    meta = (FIXTURES / "meta_lead_ads.csv").read_bytes()
+    header, *rows = csv.reader(io.StringIO(meta.decode(), newline=""))
+    new = [
+        cell.replace("l:11", "l:99").replace("@example", "@new.example")
+        for cell in rows[1]
+    ]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(
+        [header, rows[2], rows[1], *rows[3:], new, rows[0]]
+    )
+    later = text.getvalue().encode()
+    reading_all: set[int] = set()
+
+    def known_rows(
+        sessions: sessionmaker[Session], customer_id: int, sheet_id: int
+    ) -> known_module.KnownRows:
+        if sheet_id in reading_all:
+            return known_module.KnownRows()
+        return known_module.known_rows(sessions, customer_id, sheet_id)
+
+    monkeypatch.setattr(run_module, "known_rows", known_rows)
+    pair, outcomes = [], []
+    for kind in ("recognizing", "reading"):
+        customer = make_customer(sessions, kind, timezone="America/New_York")
+        pair.append(register(sessions, fake, customer, f"meta-{kind}", meta))
+    reading_all.add(pair[1])
+    for body in (meta, later):
+        for kind, sheet in zip(("recognizing", "reading"), pair, strict=True):
+            serve(fake, f"meta-{kind}", body)
+            outcomes.append(sync_sheet(sessions, sheet, config))
+    assert _recognized(outcomes[2]) > 5 and _recognized(outcomes[3]) == 0
+    assert outcomes[2].counts == outcomes[3].counts
+    assert _dump(sessions, pair[0]) == _dump(sessions, pair[1])

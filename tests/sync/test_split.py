@@ -291,7 +291,7 @@ def test_a_split_only_where_it_pays_off(
     assert split_of(big_sheet, KnownRows(), 1)
     assert not split_of(big_sheet[:-1], KnownRows(), 1)  # too small
     assert not split_of(big_sheet, KnownRows(), 0)  # no helpers allowed
-    stored = KnownRows(lambda: [(1, b"d" * 16, 2, False)])
+    stored = KnownRows(lambda: [(b"d" * 16, 1 << 33 | 2 << 1)])
     assert not split_of(big_sheet, stored, 1)  # rows to recognize: read them here
     with Snapshot() as snapshot:
         body = io.BytesIO(big_sheet)

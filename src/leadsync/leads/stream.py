@@ -248,7 +248,7 @@ class _Scan:
         if self.split is not None:
             self.split.start(layout, data, self.facts, self.settings)
         rows.read(data)
-        rows.read(_checked(records, layout))
+        rows.read(records)
         if self.split is None:
             self._check_complete(len(head[index]), index)
         else:
@@ -299,21 +299,6 @@ class _Scan:
             raise SyncFailure("truncated_download")
 
 
-def _checked(records: Iterator[list[str]], layout: Layout) -> Iterator[list[str]]:
-    """The records after the head, watched for a contradiction of the head's
-    judgement of a generic id column."""
-    watched = [(i, s) for i, s in layout.judged_ids.items() if s != "numbers"]
-    if not watched:
-        yield from records
-        return
-    for record in records:
-        for index, seen in watched:
-            value = id_value(record, index)
-            if value == "numbers" if seen == "ids" else value == "ids":
-                raise _Rejudge
-        yield record
-
-
 def _fills_down(settings: SheetSettings) -> bool:
     return any(name in FILLABLE for name in settings.fill_down)
 
@@ -350,7 +335,7 @@ def scan_part(
 
     records = iter_records(stream, facts, body_start=False)
     try:
-        rows.read(_checked(counted(records), layout))
+        rows.read(counted(records))
     except _Rejudge as rejudge:
         raise ReadWhole from rejudge
     if not facts.line_break and last is not None and len(last) < layout.width:
@@ -398,6 +383,9 @@ class _Rows:
         self.with_data: set[int] = set()
         self.known: RowClaims | None = None
         self.key: DigestKey = (b"", b"")
+        # Generic id columns the head judged: a row that contradicts the judgement
+        # makes the sheet be read again (scan_sheet).
+        self.watched = [(i, s) for i, s in layout.judged_ids.items() if s != "numbers"]
 
     def recognize(self, known: RowClaims, key: DigestKey) -> None:
         """Digest every record, and skip those ``known`` claims as unchanged."""
@@ -413,7 +401,10 @@ class _Rows:
             if known is not None:
                 digest = row_digest(record, self.key)
                 if known.claim(self.row, digest):
+                    # Read before under this very layout: its id cells agree.
                     continue
+            if self.watched:
+                self._watch_ids(record)
             outcome, warnings = reader.read(self.row, record)
             if isinstance(outcome, LeadRow):
                 self._mark_duplicate(outcome)
@@ -422,6 +413,12 @@ class _Rows:
                 if not warnings:
                     outcome.digest = digest  # a row with warnings is always read
             sink.add(outcome, warnings)
+
+    def _watch_ids(self, record: Sequence[str]) -> None:
+        for index, seen in self.watched:
+            value = id_value(record, index)
+            if value == "numbers" if seen == "ids" else value == "ids":
+                raise _Rejudge
 
     def _mark_duplicate(self, lead: LeadRow) -> None:
         """A row with a key seen earlier in this snapshot is the same lead, whatever

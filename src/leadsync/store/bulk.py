@@ -181,20 +181,19 @@ class LeadWriter:
         finally:
             cursor.close()
 
-    def stored_digests(self) -> Iterator[tuple[int, bytes, int | None, bool]]:
-        """(id, row digest, row number, missing) of the sheet's leads that have a
-        row digest (store/known.py)."""
+    def stored_digests(self, entry: str) -> Iterator[tuple[bytes, int]]:
+        """(row digest, ``entry``: an SQL expression of the lead's columns) of the
+        sheet's leads that have a row digest (store/known.py)."""
         cursor = self._cursor(streaming=True)
         try:
             cursor.execute(
-                "SELECT id, row_digest, row_number, missing_since IS NOT NULL "
-                "FROM leads WHERE customer_id = ? AND sheet_id = ? "
+                f"SELECT row_digest, {entry} FROM leads "
+                "WHERE customer_id = ? AND sheet_id = ? "
                 "AND row_digest IS NOT NULL".replace("?", self.mark),
                 self.scope,
             )
             while rows := cursor.fetchmany(5000):
-                for id_, digest, row, missing in rows:
-                    yield id_, bytes(digest), row, bool(missing)
+                yield from rows
         finally:
             cursor.close()
 

@@ -32,8 +32,13 @@ _ROW_MASK = (1 << _ROW_BITS) - 1
 # time, never a lead).
 GIVE_UP_AFTER = 2000
 
-Known = tuple[int, bytes, int | None, bool]
-"""(id, row digest, row number, missing) of a stored lead"""
+Known = tuple[bytes, int]
+"""(row digest, entry) of a stored lead: the entry packs its id, row number and
+whether it is missing into one int, made by the database (ENTRY)"""
+ENTRY = (
+    f"id * {1 << (_ROW_BITS + 1)} + COALESCE(row_number, 0) * 2 "
+    "+ CASE WHEN missing_since IS NULL THEN 0 ELSE 1 END"
+)
 Move = tuple[int, bytes | None, int]
 """(row number, row digest, id): bookkeeping of an unchanged lead"""
 
@@ -55,10 +60,7 @@ class KnownRows:
         self.reset()
 
     def reset(self) -> None:
-        self._left: dict[bytes, int] = {
-            digest: id_ << (_ROW_BITS + 1) | (row or 0) << 1 | missing
-            for id_, digest, row, missing in (self._load() if self._load else ())
-        }
+        self._left: dict[bytes, int] = dict(self._load() if self._load else ())
         self.recognized = array("q")  # ids of the leads whose row was recognized
         self.moves: list[Move] = []  # recognized leads whose row moved or came back
         self._claimed: set[int] | None = None
@@ -104,6 +106,7 @@ def known_rows(
     def load() -> Iterator[Known]:
         with sessions() as session:
             writer = lead_writer(session, customer_id, sheet_id, utcnow())
-            yield from writer.stored_digests()
+            # bytes from both drivers (a BLOB, a bytea), as the stream digests
+            yield from writer.stored_digests(ENTRY)
 
     return KnownRows(load)
