@@ -47,7 +47,14 @@ def _csv(rows: list[list[str]], newline: str = "\r\n") -> bytes:
 
 def _state(sessions: sessionmaker[Session], sheet_id: int) -> dict[str, Any]:
     """Every stored value of the sheet's leads but the bookkeeping, and history."""
-    bookkeeping = {"id", "row_number", "last_seen_at", "row_hash", "row_digest"}
+    bookkeeping = {
+        "id",
+        "row_number",
+        "last_seen_at",
+        "row_hash",
+        "row_digest",
+        "row_warnings",
+    }
     with sessions() as session:
         leads = session.scalars(
             select(LeadRecord).where(LeadRecord.sheet_id == sheet_id)

@@ -44,6 +44,9 @@ class _Collect:
             self.skipped.append(outcome)
         self.warnings.extend(warnings)
 
+    def note(self, warnings: list[Warning]) -> None:
+        self.warnings.extend(warnings)
+
 
 def read_sheet(
     data: bytes | BinaryIO,

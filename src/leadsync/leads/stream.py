@@ -46,6 +46,9 @@ class RowSink(Protocol):
 
     def add(self, outcome: LeadRow | SkippedRow, warnings: list[Warning]) -> None: ...
 
+    def note(self, warnings: list[Warning]) -> None:
+        """The warnings of a row that was recognized, not read (RowClaims)."""
+
     def reset(self) -> None:
         """Forget every row: the sheet is about to be read again from the start."""
 
@@ -54,12 +57,12 @@ class RowClaims(Protocol):
     """Rows read by an earlier sync, recognized by their digest (store/known.py).
 
     Given one, the stream digests every record (leads/digest.py) and asks before
-    reading it; a lead row without warnings carries its digest on.
+    reading it; a lead row carries its digest on.
     """
 
-    def claim(self, row: int, digest: bytes) -> bool:
-        """Whether the record at ``row`` is a stored lead's row, unchanged: then it
-        is not read at all."""
+    def claim(self, row: int, digest: bytes) -> list[Warning] | None:
+        """The warnings the record at ``row`` read with when it is a stored lead's
+        row, unchanged (it is then not read at all), else None."""
 
     def reset(self) -> None:
         """Forget every claim: the sheet is about to be read again."""
@@ -400,8 +403,11 @@ class _Rows:
                 self._watch_blank_columns(record)
             if known is not None:
                 digest = row_digest(record, self.key)
-                if known.claim(self.row, digest):
+                claimed = known.claim(self.row, digest)
+                if claimed is not None:
                     # Read before under this very layout: its id cells agree.
+                    if claimed:
+                        sink.note(claimed)
                     continue
             if self.watched:
                 self._watch_ids(record)
@@ -410,8 +416,7 @@ class _Rows:
                 self._mark_duplicate(outcome)
                 self._fill_down(outcome)
                 warnings = outcome.warnings
-                if not warnings:
-                    outcome.digest = digest  # a row with warnings is always read
+                outcome.digest = digest
             sink.add(outcome, warnings)
 
     def _watch_ids(self, record: Sequence[str]) -> None:

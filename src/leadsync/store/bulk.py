@@ -44,6 +44,7 @@ INSERT_COLUMNS = (
     "warnings",
     "row_hash",
     "row_digest",
+    "row_warnings",
     "row_number",
     "first_seen_at",
     "last_seen_at",
@@ -76,6 +77,7 @@ UPDATE_COLUMNS = (
     "person_key",
     "row_hash",
     "row_digest",
+    "row_warnings",
     "row_number",
     "missing_since",
 )
@@ -93,6 +95,10 @@ _JSON_COLUMNS = frozenset({"secondary_emails", "extra", "raw"})
 SQLITE_CACHE_KIB = 64 * 1024
 # SQLite allows 32,766 variables per statement; keep well below.
 LOOKUP_CHUNK = 5000
+
+
+Move = tuple[int, bytes | None, str | None, int]
+"""(row number, row digest, row warnings, id): bookkeeping of an unchanged lead"""
 
 
 @dataclass(frozen=True)
@@ -181,13 +187,13 @@ class LeadWriter:
         finally:
             cursor.close()
 
-    def stored_digests(self, entry: str) -> Iterator[tuple[bytes, int]]:
-        """(row digest, ``entry``: an SQL expression of the lead's columns) of the
-        sheet's leads that have a row digest (store/known.py)."""
+    def stored_digests(self, entry: str) -> Iterator[tuple[bytes, int, str | None]]:
+        """(row digest, ``entry``: an SQL expression of the lead's columns, row
+        warnings) of the sheet's leads that have a row digest (store/known.py)."""
         cursor = self._cursor(streaming=True)
         try:
             cursor.execute(
-                f"SELECT row_digest, {entry} FROM leads "
+                f"SELECT row_digest, {entry}, row_warnings FROM leads "
                 "WHERE customer_id = ? AND sheet_id = ? "
                 "AND row_digest IS NOT NULL".replace("?", self.mark),
                 self.scope,
@@ -271,12 +277,12 @@ class LeadWriter:
             rows,
         )
 
-    def move(self, rows: Sequence[tuple[int, bytes | None, int]]) -> None:
-        """(row number, row digest, id) of unchanged leads whose row moved, came
-        back or has a new digest."""
+    def move(self, rows: Sequence[Move]) -> None:
+        """Unchanged leads whose row moved, came back or reads anew (a new digest:
+        another layout, settings or reader)."""
         self._many(
-            "UPDATE leads SET row_number = ?, row_digest = ?, missing_since = NULL "
-            "WHERE id = ?",
+            "UPDATE leads SET row_number = ?, row_digest = ?, row_warnings = ?, "
+            "missing_since = NULL WHERE id = ?",
             rows,
         )
 
@@ -284,7 +290,7 @@ class LeadWriter:
         """(new key, key kind, id); an empty row hash forces a value comparison."""
         self._many(
             "UPDATE leads SET lead_key = ?, key_kind = ?, row_hash = '', "
-            "row_digest = NULL WHERE id = ?",
+            "row_digest = NULL, row_warnings = NULL WHERE id = ?",
             rows,
         )
 

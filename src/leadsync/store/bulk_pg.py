@@ -17,6 +17,7 @@ from leadsync.store.bulk import (
     UPDATE_COLUMNS,
     Identity,
     LeadWriter,
+    Move,
     Stored,
     _identity,
     _stored,
@@ -127,15 +128,16 @@ class PgLeadWriter(LeadWriter):
         self._run(f"UPDATE leads SET {sets} FROM {_CHANGED} c WHERE leads.id = c.id")
         self._run(f"TRUNCATE {_CHANGED}")
 
-    def move(self, rows: Sequence[tuple[int, bytes | None, int]]) -> None:
+    def move(self, rows: Sequence[Move]) -> None:
         if not rows:
             return
-        numbers, digests, ids = zip(*rows, strict=True)
+        numbers, digests, warnings, ids = zip(*rows, strict=True)
         self._run(
             "UPDATE leads SET row_number = m.row_number, row_digest = m.row_digest, "
-            "missing_since = NULL FROM unnest(?::int[], ?::bytea[], ?::int[]) "
-            "AS m(row_number, row_digest, id) WHERE leads.id = m.id",
-            [list(numbers), list(digests), list(ids)],
+            "row_warnings = m.row_warnings, missing_since = NULL "
+            "FROM unnest(?::int[], ?::bytea[], ?::text[], ?::int[]) "
+            "AS m(row_number, row_digest, row_warnings, id) WHERE leads.id = m.id",
+            [list(numbers), list(digests), list(warnings), list(ids)],
         )
 
     def analyze(self) -> None:

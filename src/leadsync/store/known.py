@@ -15,11 +15,14 @@ which recognizes nothing).
 
 from __future__ import annotations
 
+import json
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadsync.leads.model import Warning
+from leadsync.store.bulk import Move
 from leadsync.store.bulk_pg import lead_writer
 from leadsync.store.types import utcnow
 
@@ -32,15 +35,13 @@ _ROW_MASK = (1 << _ROW_BITS) - 1
 # time, never a lead).
 GIVE_UP_AFTER = 2000
 
-Known = tuple[bytes, int]
-"""(row digest, entry) of a stored lead: the entry packs its id, row number and
-whether it is missing into one int, made by the database (ENTRY)"""
+Known = tuple[bytes, int, str | None]
+"""(row digest, entry, row warnings) of a stored lead: the entry packs its id, row
+number and whether it is missing into one int, made by the database (ENTRY)"""
 ENTRY = (
     f"id * {1 << (_ROW_BITS + 1)} + COALESCE(row_number, 0) * 2 "
     "+ CASE WHEN missing_since IS NULL THEN 0 ELSE 1 END"
 )
-Move = tuple[int, bytes | None, int]
-"""(row number, row digest, id): bookkeeping of an unchanged lead"""
 
 
 class RowsConflict(Exception):
@@ -60,7 +61,13 @@ class KnownRows:
         self.reset()
 
     def reset(self) -> None:
-        self._left: dict[bytes, int] = dict(self._load() if self._load else ())
+        self._left: dict[bytes, int] = {}
+        # The few rows that read with warnings: what they were, for the run.
+        self._warned: dict[bytes, str] = {}
+        for digest, entry, warnings in self._load() if self._load else ():
+            self._left[digest] = entry
+            if warnings and warnings != "[]":
+                self._warned[digest] = warnings
         self.recognized = array("q")  # ids of the leads whose row was recognized
         self.moves: list[Move] = []  # recognized leads whose row moved or came back
         self._claimed: set[int] | None = None
@@ -71,23 +78,30 @@ class KnownRows:
         """Whether no stored lead has a row digest: nothing can be recognized."""
         return not self._left and not self.recognized
 
-    def claim(self, row: int, digest: bytes) -> bool:
+    def claim(self, row: int, digest: bytes) -> list[Warning] | None:
         entry = self._left.pop(digest, None)
         if entry is None:
             self._misses += 1
             if self._misses == GIVE_UP_AFTER and not self.recognized:
-                self._left = {}  # the sheet changed shape: free the digests now
-            return False
+                # The sheet changed shape: free the digests now.
+                self._left, self._warned = {}, {}
+            return None
         id_ = entry >> (_ROW_BITS + 1)
         self.recognized.append(id_)
+        warnings = self._warned.get(digest)
         if (entry >> 1) & _ROW_MASK != row or entry & 1:
-            self.moves.append((row, digest, id_))
-        return True
+            self.moves.append((row, digest, warnings or "[]", id_))
+        if warnings is None:
+            return []
+        return [
+            Warning(row, column, code, field)
+            for column, code, field in json.loads(warnings)
+        ]
 
     def read_done(self) -> None:
         """The snapshot is read: the digests are no longer needed (a big sheet's
         take more memory than anything the apply holds)."""
-        self._left = {}
+        self._left, self._warned = {}, {}
 
     def was_claimed(self, lead_id: int) -> bool:
         """Whether a row of this snapshot was recognized as this stored lead's."""

@@ -126,9 +126,12 @@ class LeadRecord(Base):
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     warnings: Mapped[list[Any]] = mapped_column(default=list)
     row_hash: Mapped[str] = mapped_column(String(64))  # of the sheet-owned values
-    # The digest of the one row the lead was read from, when it read without
-    # warnings: the next sync recognizes the row by it (store/known.py).
+    # The digest of the one row the lead was read from: the next sync recognizes
+    # the row by it (store/known.py).
     row_digest: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    # That row's warnings, [[column, code, field], ...] as JSON, for the run record
+    # of a sync that recognizes the row instead of reading it.
+    row_warnings: Mapped[str | None] = mapped_column(Text)
     # Bookkeeping.
     row_number: Mapped[int | None] = mapped_column(Integer)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -44,8 +44,9 @@ Packed = tuple[
     str,  # EXTRA, as JSON
     str,  # RAW, as JSON
     tuple[str, ...],  # CODES: warning codes of every row
-    bytes | None,  # DIGEST: the row's digest, for a lead of one row without warnings
+    bytes | None,  # DIGEST: the row's digest, for a lead of one row
     str,  # HASH: the row hash of the values (``row_hash``)
+    str | None,  # ROW_WARNINGS: that one row's warnings, as JSON (``row_warnings``)
 ]
 ROW: Final = 0
 KEY: Final = 1
@@ -58,6 +59,7 @@ RAW: Final = 7
 CODES: Final = 8
 DIGEST: Final = 9
 HASH: Final = 10
+ROW_WARNINGS: Final = 11
 _TEXT_VALUES = attrgetter(*TEXT_FIELDS)
 
 
@@ -85,8 +87,17 @@ def pack(lead: LeadRow) -> Packed:
         tuple(w.code for w in lead.warnings) if lead.warnings else (),
         lead.digest,
         "",
+        row_warnings(lead.warnings) if lead.digest else None,
     )
-    return (*packed[:HASH], row_hash(packed))
+    return (*packed[:HASH], row_hash(packed), packed[ROW_WARNINGS])
+
+
+def row_warnings(warnings: list[Warning]) -> str:
+    """A row's warnings without their row number, as ``leads.row_warnings`` keeps
+    them: [[column, code, field], ...]."""
+    if not warnings:
+        return "[]"
+    return json.dumps([[w.column, w.code, w.field] for w in warnings])
 
 
 def _pack_created(created: CreatedAt) -> Created:
@@ -118,8 +129,9 @@ def fold(first: Packed, later: Packed) -> Packed:
         first[CODES] + later[CODES] + _duplicate(later[CODES]),
         None,  # a lead of several rows is compared by its values
         "",
+        None,
     )
-    return (*folded[:HASH], row_hash(folded))
+    return (*folded[:HASH], row_hash(folded), None)
 
 
 def _duplicate(codes: tuple[str, ...]) -> tuple[str, ...]:
@@ -208,9 +220,12 @@ class Snapshot:
             if len(self.skipped_sample) < SAMPLE_SIZE:
                 self.skipped_sample.append(outcome)
         if warnings:
-            self.warnings += len(warnings)
-            room = SAMPLE_SIZE - len(self.warning_sample)
-            self.warning_sample.extend(warnings[:room])
+            self.note(warnings)
+
+    def note(self, warnings: list[Warning]) -> None:
+        self.warnings += len(warnings)
+        room = SAMPLE_SIZE - len(self.warning_sample)
+        self.warning_sample.extend(warnings[:room])
 
     def _spool(self) -> None:
         if not self._files:

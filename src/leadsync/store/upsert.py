@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadsync.leads.model import LeadRow, Warning
-from leadsync.store.bulk import Identity, LeadWriter
+from leadsync.store.bulk import Identity, LeadWriter, Move
 from leadsync.store.bulk_pg import lead_writer
 from leadsync.store.jsontext import dumps
 from leadsync.store.known import KnownRows, RowsConflict
@@ -38,6 +38,7 @@ from leadsync.store.snapshot import (
     KIND,
     RAW,
     ROW,
+    ROW_WARNINGS,
     SECONDARY,
     TEXT_FIELDS,
     VALUES,
@@ -158,7 +159,7 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
     stored = writer.lookup([lead[KEY] for lead in batch]) if job.had_leads else {}
     inserts: list[tuple[Any, ...]] = []
     changed: list[tuple[int, Packed, str]] = []
-    moved: list[tuple[int, bytes | None, int]] = []
+    moved: list[Move] = []
     for lead in batch:
         key, digest = lead[KEY], lead[HASH]
         old = stored.get(key)
@@ -173,7 +174,7 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
             continue
         status[key] = UNCHANGED
         if old.row_number != lead[ROW] or old.missing or old.row_digest != lead[DIGEST]:
-            moved.append((lead[ROW], lead[DIGEST], old.id))
+            moved.append((lead[ROW], lead[DIGEST], lead[ROW_WARNINGS], old.id))
     writer.insert(inserts)
     job.inserted += len(inserts)
     if changed:
@@ -201,6 +202,7 @@ def _new_row(job: _Apply, lead: Packed) -> tuple[Any, ...]:
         _warnings(lead),
         lead[HASH],
         lead[DIGEST],
+        lead[ROW_WARNINGS],
         lead[ROW],
         now,
         now,
@@ -288,10 +290,11 @@ def _extra(record: dict[str, Any], lead: Packed, diffs: list[Diff]) -> dict[str,
 
 
 def _tail(lead: Packed, values: list[Any], digest: str) -> tuple[Any, ...]:
-    """warnings, person_key, row_hash, row_digest, row_number, missing_since of a
-    changed lead."""
+    """warnings, person_key, row_hash, row_digest, row_warnings, row_number,
+    missing_since of a changed lead."""
     person_key = values[_EMAIL] or values[_PHONE]
-    return _warnings(lead), person_key, digest, lead[DIGEST], lead[ROW], None
+    digest_columns = lead[DIGEST], lead[ROW_WARNINGS]
+    return _warnings(lead), person_key, digest, *digest_columns, lead[ROW], None
 
 
 def _sort_keys(status: dict[str, int], result: ApplyResult) -> None:

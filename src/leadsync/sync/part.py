@@ -19,7 +19,7 @@ from typing import Any
 from leadsync.errors import SyncFailure
 from leadsync.leads.decode import BodyFacts
 from leadsync.leads.header import Layout
-from leadsync.leads.model import SheetSettings
+from leadsync.leads.model import SheetSettings, Warning
 from leadsync.leads.reader import gc_paused
 from leadsync.leads.stream import PartSummary, ReadWhole, scan_part
 from leadsync.store.snapshot import Snapshot, SnapshotPart
@@ -33,8 +33,8 @@ class DigestsOnly:
     """Rows to recognize: none (a split sheet has no stored digests), but every
     lead row gets its digest for the next sync."""
 
-    def claim(self, row: int, digest: bytes) -> bool:
-        return False
+    def claim(self, row: int, digest: bytes) -> list[Warning] | None:
+        return None
 
     def reset(self) -> None:
         pass
