@@ -413,3 +413,23 @@ def test_a_platform_export_with_a_new_row_stores_what_reading_it_all_stores(
     assert _recognized(outcomes[2]) > 5 and _recognized(outcomes[3]) == 0
     assert outcomes[2].counts == outcomes[3].counts
     assert _dump(sessions, pair[0]) == _dump(sessions, pair[1])
+
+
+def test_a_new_reader_reads_an_unchanged_sheet_once_more(
+    sessions: sessionmaker[Session],
+    fake_google: FakeGoogle,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "release", _sheet(ANA, DEE))
+    sync_sheet(sessions, sheet, settings)
+    assert sync_sheet(sessions, sheet, settings).status == "unchanged"
+    monkeypatch.setattr(digest_module, "reader_source_digest", lambda: "next release")
+
+    again = sync_sheet(sessions, sheet, settings)
+
+    assert again.status == "ok"  # read, not skipped by its content hash
+    assert (again.counts["updated"], again.counts["unchanged"]) == (0, 2)
+    assert _recognized(again) == 0
+    assert sync_sheet(sessions, sheet, settings).status == "unchanged"

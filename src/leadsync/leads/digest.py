@@ -6,16 +6,19 @@ prefixes, how a generic id column was judged), the settings and the reader's own
 code, and on nothing else once fill-down is off and the row shares its key with no
 other row (leads/stream.py and store/known.py see to those two). So a digest of the
 cells, salted with a digest of everything else, names the reading: equal digests,
-equal leads. The reader's source is part of the salt, so a changed reader never
-trusts what an older one read.
+equal leads. The reader's source and the libraries it reads with are part of the
+salt, so a changed reader never trusts what an older one read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+
+import phonenumbers
 
 from leadsync.leads.header import Layout
 from leadsync.leads.model import SheetSettings
@@ -43,6 +46,12 @@ def layout_key(layout: Layout, settings: SheetSettings) -> DigestKey:
     return key[:16], key[16:]
 
 
+def reading_fingerprint(settings: SheetSettings) -> str:
+    """What an unchanged snapshot must share with the last one applied to be
+    skipped: the settings, and the reader (a new release reads every sheet once)."""
+    return f"{settings.fingerprint()}|{reader_source_digest()}"
+
+
 def row_digest(record: Sequence[str], key: DigestKey) -> bytes:
     """16 bytes naming one record's reading. No cell holds a NUL (the reader
     refuses such bodies), so NUL-joined cells read back one way only."""
@@ -53,8 +62,12 @@ def row_digest(record: Sequence[str], key: DigestKey) -> bytes:
 
 @cache
 def reader_source_digest() -> str:
-    """A digest of the reader package's source files, read once per process."""
+    """A digest of what reads a cell: the reader package's source files, and the
+    versions of libphonenumber's metadata and of Python's Unicode database (a
+    number valid in one release of either may not be in the next)."""
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    versions = f"{phonenumbers.__version__}|{unicodedata.unidata_version}"
+    digest.update(versions.encode())
     return digest.hexdigest()

@@ -144,8 +144,8 @@ class LeadRow:
     # person can see what an unreadable phone or email was.
     raw: dict[str, str] = field(default_factory=dict)
     warnings: list[Warning] = field(default_factory=list)
-    # The record's digest (leads/digest.py) when a sync asked for one and the row
-    # read without warnings: what the next sync recognizes it by.
+    # The record's digest (leads/digest.py) when a sync asked for one: what the
+    # next sync recognizes the row by.
     digest: bytes | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -1,10 +1,11 @@
 """Recognizing a sheet's unchanged rows by their digest, so a sync reads only what
 changed.
 
-A lead stored from one row that read without warnings keeps that row's digest
-(leads/digest.py) in ``row_digest``. The next sync digests every record before
-reading it; a digest a stored lead has is that lead's row, unchanged, and is not
-read, compared or written (only a moved row number is). A sheet that gained a few
+A lead stored from one row keeps that row's digest (leads/digest.py) in
+``row_digest`` and the warnings it read with in ``row_warnings``. The next sync
+digests every record before reading it; a digest a stored lead has is that lead's
+row, unchanged, and is not read, compared or written (only a moved row number is);
+its warnings count in the run as if it had been read. A sheet that gained a few
 rows is then read for those rows alone.
 
 Rows sharing a key fold into one lead, and a recognized row is never read, so a

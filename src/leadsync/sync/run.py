@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.config import Settings
 from leadsync.errors import NotFound, SyncFailure
+from leadsync.leads.digest import reading_fingerprint
 from leadsync.leads.model import LEAD_FIELDS, SheetSettings, Warning, provided_fields
 from leadsync.leads.reader import gc_paused
 from leadsync.leads.stream import scan_sheet
@@ -193,7 +194,7 @@ def _judge(
     )
     if stale:
         return _finish_ignored(sessions, ctx, settings)
-    fingerprint = read_settings.fingerprint()
+    fingerprint = reading_fingerprint(read_settings)
     if (
         download.content_hash == state.content_hash
         and fingerprint == state.settings_fingerprint
@@ -270,7 +271,7 @@ def _apply(
         samples = run_samples(read, late)
         state = session.get_one(LeadSyncState, ctx.sheet_id)
         state.content_hash = download.content_hash
-        state.settings_fingerprint = read_settings.fingerprint()
+        state.settings_fingerprint = reading_fingerprint(read_settings)
         state.had_leads = read.lead_rows > 0
         state.provided_fields = _still_known(provided, gone)
         state.snapshot_modified_at = download.modified_at
