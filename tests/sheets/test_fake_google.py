@@ -1,6 +1,7 @@
 """End-to-end: download_sheet against a real FakeGoogle server on loopback."""
 
 import hashlib
+import logging
 import signal
 import subprocess
 import sys
@@ -294,3 +295,17 @@ def test_last_modified_header_format(fake: FakeGoogle, settings: Settings) -> No
 
     assert answer.headers["Last-Modified"] == format_datetime(changed, usegmt=True)
     assert answer.content == CSV
+
+
+def test_the_fake_says_in_one_line_when_its_port_is_taken(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from leadsync.sheets.fake import main
+
+    with FakeGoogle() as running:
+        port = running.base_url.rsplit(":", 1)[1]
+        with caplog.at_level(logging.ERROR, logger="leadsync.sheets.fake"):
+            code = main(["--dir", str(tmp_path), "--port", port])
+    assert code == 1
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert line.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")

@@ -389,8 +389,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-
-    with FakeGoogle(args.host, args.port) as fake:
+    try:
+        server = FakeGoogle(args.host, args.port)
+    except OSError as exc:  # the port is taken: an earlier fake is still running?
+        log.error(
+            "error: cannot listen on %s:%s: %s", args.host, args.port, exc.strerror
+        )
+        return 1
+    with server as fake:
         names = fake.load_dir(args.dir)
         log.info("fake Google serving %d sheets at %s", len(names), fake.base_url)
         for name in names:
