@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.config import Settings
@@ -433,3 +433,37 @@ def test_a_new_reader_reads_an_unchanged_sheet_once_more(
     assert (again.counts["updated"], again.counts["unchanged"]) == (0, 2)
     assert _recognized(again) == 0
     assert sync_sheet(sessions, sheet, settings).status == "unchanged"
+
+
+def test_leads_with_the_largest_ids_are_recognized(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    """Ids near the top of PostgreSQL's 32-bit id column (and beyond, on SQLite)
+    pack with their row number into one entry without overflowing."""
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "ids", _sheet(ANA, BO))
+    sync_sheet(sessions, sheet, settings)
+    top = 2**31 - 1
+    with sessions.begin() as session:
+        ids = [lead.id for lead in session.scalars(select(LeadRecord))]
+        for offset, lead_id in enumerate(sorted(ids)):
+            session.execute(
+                update(LeadRecord)
+                .where(LeadRecord.id == lead_id)
+                .values(id=top - offset)
+            )
+    serve(fake_google, "ids", _sheet(BO, ANA, CY))
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert outcome.status == "ok", outcome.error_message
+    assert outcome.applied is not None
+    assert sorted(outcome.applied.recognized) == [top - 1, top]
+    leads = _leads(sessions)
+    assert (
+        leads["bo@example.com"].row_number,
+        leads["ana@example.com"].row_number,
+    ) == (
+        2,
+        3,
+    )

@@ -317,3 +317,31 @@ def test_a_lead_gone_from_its_sheet_was_last_seen_by_the_sync_before(
     assert all(lead.last_seen_at == seen_before for lead in gone)
     # No sync rewrites a present lead's last_seen_at: it is derived from the sheet.
     assert all(lead.last_seen_at == first_seen[lead.lead_key] for lead in present)
+
+
+def test_a_dates_instant_follows_the_sheets_new_time_zone_without_history(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    from leadsync.store.models import SheetSourceConfig
+    from leadsync.store.sheets import update_sheet
+
+    body = b"Name,Email,Created\r\nAna,ana@example.com,2024-01-05\r\n"
+    customer = make_customer(sessions)
+    moved = register(sessions, fake_google, customer, "tz", body, timezone="UTC")
+    sync_sheet(sessions, moved, settings)
+    with sessions.begin() as session:
+        sheet = session.get_one(SheetSourceConfig, moved)
+        update_sheet(session, sheet, {"timezone": "America/New_York"})
+    again = sync_sheet(sessions, moved, settings)
+    fresh = register(
+        sessions, fake_google, customer, "tz-fresh", body, timezone="America/New_York"
+    )
+    sync_sheet(sessions, fresh, settings)
+
+    with sessions() as session:
+        leads = {lead.sheet_id: lead for lead in session.scalars(select(LeadRecord))}
+        changes = session.scalar(select(func.count()).select_from(LeadChange))
+    assert (again.counts["updated"], again.counts["unchanged"]) == (0, 1)
+    assert leads[moved].created_at == leads[fresh].created_at  # 05:00 UTC
+    assert leads[moved].created_at_text == "2024-01-05"
+    assert changes == 0  # the sheet's value did not change

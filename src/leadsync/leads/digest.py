@@ -12,10 +12,13 @@ salt, so a changed reader never trusts what an older one read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import unicodedata
+import zoneinfo
 from collections.abc import Sequence
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import phonenumbers
@@ -63,11 +66,23 @@ def row_digest(record: Sequence[str], key: DigestKey) -> bytes:
 @cache
 def reader_source_digest() -> str:
     """A digest of what reads a cell: the reader package's source files, and the
-    versions of libphonenumber's metadata and of Python's Unicode database (a
-    number valid in one release of either may not be in the next)."""
+    versions of libphonenumber's metadata, of Python's Unicode database and of
+    the time zone rules (a number valid, or a wall time's offset, in one release
+    of these may differ in the next)."""
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    versions = f"{phonenumbers.__version__}|{unicodedata.unidata_version}"
-    digest.update(versions.encode())
+    versions = (phonenumbers.__version__, unicodedata.unidata_version, _tz_version())
+    digest.update("|".join(versions).encode())
     return digest.hexdigest()
+
+
+def _tz_version() -> str:
+    """The version line of the time zone database zoneinfo reads, or of the tzdata
+    package it falls back to; "" when neither says."""
+    for folder in zoneinfo.TZPATH:
+        with contextlib.suppress(OSError), open(Path(folder) / "tzdata.zi") as data:
+            return data.readline().strip()
+    with contextlib.suppress(PackageNotFoundError):
+        return version("tzdata")
+    return ""

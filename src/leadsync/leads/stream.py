@@ -206,6 +206,10 @@ class _Scan:
     def run(self) -> SheetSummary:
         records = self._next_records()
         head = list(islice(records, _head_size(self.settings)))
+        if len(head) < _head_size(self.settings):
+            # The header and the layout are judged from the head: a part that
+            # ends inside it would judge from fewer rows than one read does.
+            self._alone()
         if not any(clean(cell) for record in head for cell in record):
             self._alone()
             return self._blank(head, records)
@@ -229,7 +233,8 @@ class _Scan:
         return self.summary
 
     def _alone(self) -> None:
-        """Refusals and blank bodies are for one read of the whole body."""
+        """What only one read of the whole body can judge (a refusal, a blank
+        body, a head that a cut shortened, fill-down) is not read in parts."""
         if self.split is not None:
             raise ReadWhole
 

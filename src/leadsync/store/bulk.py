@@ -154,6 +154,11 @@ class LeadWriter:
         """A UTC instant text as this database's driver takes it."""
         return text + self.tz_suffix
 
+    def same_instant(self, stored: Any, text: str) -> bool:
+        """Whether a loaded created_at is the UTC instant ``text`` (snapshot.py's
+        "YYYY-MM-DD HH:MM:SS.ffffff"): SQLite hands back the text it stored."""
+        return bool(stored == text)
+
     def _marks(self, count: int) -> str:
         return ", ".join([self.mark] * count)
 
@@ -187,14 +192,16 @@ class LeadWriter:
         finally:
             cursor.close()
 
-    def stored_digests(self, entry: str) -> Iterator[tuple[bytes, int, str | None]]:
-        """(row digest, ``entry``: an SQL expression of the lead's columns, row
-        warnings) of the sheet's leads that have a row digest (store/known.py)."""
+    def stored_digests(
+        self,
+    ) -> Iterator[tuple[bytes, int, int | None, bool, str | None]]:
+        """(row digest, id, row number, missing, row warnings) of the sheet's leads
+        that have a row digest (store/known.py)."""
         cursor = self._cursor(streaming=True)
         try:
             cursor.execute(
-                f"SELECT row_digest, {entry}, row_warnings FROM leads "
-                "WHERE customer_id = ? AND sheet_id = ? "
+                "SELECT row_digest, id, row_number, missing_since IS NOT NULL, "
+                "row_warnings FROM leads WHERE customer_id = ? AND sheet_id = ? "
                 "AND row_digest IS NOT NULL".replace("?", self.mark),
                 self.scope,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -48,6 +48,10 @@ class PgLeadWriter(LeadWriter):
     def __exit__(self, *exc: Any) -> None:
         self._insert_copy = None
         self._inserting.__exit__(*exc)  # a failed apply aborts the COPY
+
+    def same_instant(self, stored: Any, text: str) -> bool:
+        # PostgreSQL hands back an aware datetime.
+        return stored is not None and utc_text(stored.astimezone(UTC)) == text
 
     def _cursor(self, streaming: bool = False) -> Any:
         self._end_insert()

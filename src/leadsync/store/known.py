@@ -27,7 +27,7 @@ from leadsync.store.bulk import Move
 from leadsync.store.bulk_pg import lead_writer
 from leadsync.store.types import utcnow
 
-_ROW_BITS = 32  # sheet rows: Google's 10-million-cell limit is far below 2**32
+_ROW_BITS = 40  # sheet rows: far more than any body a sync accepts can hold
 _ROW_MASK = (1 << _ROW_BITS) - 1
 
 # When none of a snapshot's first rows is recognized, its layout, settings or
@@ -36,13 +36,8 @@ _ROW_MASK = (1 << _ROW_BITS) - 1
 # time, never a lead).
 GIVE_UP_AFTER = 2000
 
-Known = tuple[bytes, int, str | None]
-"""(row digest, entry, row warnings) of a stored lead: the entry packs its id, row
-number and whether it is missing into one int, made by the database (ENTRY)"""
-ENTRY = (
-    f"id * {1 << (_ROW_BITS + 1)} + COALESCE(row_number, 0) * 2 "
-    "+ CASE WHEN missing_since IS NULL THEN 0 ELSE 1 END"
-)
+Known = tuple[bytes, int, int | None, bool, str | None]
+"""(row digest, id, row number, missing, row warnings) of a stored lead"""
 
 
 class RowsConflict(Exception):
@@ -65,8 +60,9 @@ class KnownRows:
         self._left: dict[bytes, int] = {}
         # The few rows that read with warnings: what they were, for the run.
         self._warned: dict[bytes, str] = {}
-        for digest, entry, warnings in self._load() if self._load else ():
-            self._left[digest] = entry
+        for digest, id_, row, missing, warnings in self._load() if self._load else ():
+            # One int per lead (Python's ints do not overflow, whatever the id).
+            self._left[digest] = id_ << (_ROW_BITS + 1) | (row or 0) << 1 | missing
             if warnings and warnings != "[]":
                 self._warned[digest] = warnings
         self.recognized = array("q")  # ids of the leads whose row was recognized
@@ -122,6 +118,6 @@ def known_rows(
         with sessions() as session:
             writer = lead_writer(session, customer_id, sheet_id, utcnow())
             # bytes from both drivers (a BLOB, a bytea), as the stream digests
-            yield from writer.stored_digests(ENTRY)
+            yield from writer.stored_digests()
 
     return KnownRows(load)

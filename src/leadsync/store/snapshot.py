@@ -152,6 +152,7 @@ def row_hash(lead: Packed) -> str:
             lead[KEY],
             *[v or "" for v in lead[VALUES]],
             created[0] if created else "",
+            created[1] if created else "",  # a date's instant follows the zone
             lead[SECONDARY],
             lead[EXTRA],
             lead[RAW],
