@@ -254,12 +254,12 @@ def _diff(
     created = lead[CREATED]
     if created is not None and created[0] != record["created_at_text"]:
         diffs.append(("created_at", record["created_at_text"], created[0]))
-        values += [writer.instant(created[1]), created[0], created[2], created[3]]
-    elif created is not None and not writer.same_instant(
-        record["created_at"], created[1]
+    # A new value, or the same date in another time zone (the sheet's setting
+    # changed): the instant it stands for follows, without history of its own.
+    if created is not None and not (
+        created[0] == record["created_at_text"]
+        and writer.same_instant(record["created_at"], created[1])
     ):
-        # The same date in another time zone (the sheet's setting changed): the
-        # instant it stands for follows; no value of the sheet changed.
         values += [writer.instant(created[1]), created[0], created[2], created[3]]
     else:
         values += [
