@@ -284,20 +284,26 @@ def _dump(sessions: sessionmaker[Session], sheet: int) -> dict[str, Any]:
     }
 
 
-def test_recognizing_rows_stores_what_reading_every_row_stores(
-    world: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sessions, fake, config = world
-    reading_all: set[int] = set()
+@pytest.fixture
+def reading_all(monkeypatch: pytest.MonkeyPatch) -> set[int]:
+    """Sheets whose syncs recognize nothing and read every row (add their ids)."""
+    sheets: set[int] = set()
 
     def known_rows(
         sessions: sessionmaker[Session], customer_id: int, sheet_id: int
     ) -> known_module.KnownRows:
-        if sheet_id in reading_all:
+        if sheet_id in sheets:
             return known_module.KnownRows()
         return known_module.known_rows(sessions, customer_id, sheet_id)
 
     monkeypatch.setattr(run_module, "known_rows", known_rows)
+    return sheets
+
+
+def test_recognizing_rows_stores_what_reading_every_row_stores(
+    world: Any, reading_all: set[int]
+) -> None:
+    sessions, fake, config = world
     count = iter(range(10**6))
     recognized = 0
 
@@ -375,7 +381,7 @@ def test_one_info_line_per_run_with_ids_counts_and_rows_recognized(
 
 
 def test_a_platform_export_with_a_new_row_stores_what_reading_it_all_stores(
-    world: Any, monkeypatch: pytest.MonkeyPatch
+    world: Any, reading_all: set[int]
 ) -> None:
     """Meta's export: a generic id column judged by the head, prefixes, test rows,
     duplicates and warnings; a new row and a moved row the next time."""
@@ -391,16 +397,6 @@ def test_a_platform_export_with_a_new_row_stores_what_reading_it_all_stores(
         [header, rows[2], rows[1], *rows[3:], new, rows[0]]
     )
     later = text.getvalue().encode()
-    reading_all: set[int] = set()
-
-    def known_rows(
-        sessions: sessionmaker[Session], customer_id: int, sheet_id: int
-    ) -> known_module.KnownRows:
-        if sheet_id in reading_all:
-            return known_module.KnownRows()
-        return known_module.known_rows(sessions, customer_id, sheet_id)
-
-    monkeypatch.setattr(run_module, "known_rows", known_rows)
     pair, outcomes = [], []
     for kind in ("recognizing", "reading"):
         customer = make_customer(sessions, kind, timezone="America/New_York")
