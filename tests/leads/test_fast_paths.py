@@ -7,10 +7,12 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leadsync.leads.cells import FORMULA_START, text_flags
 from leadsync.leads.dates import DateReader
 from leadsync.leads.emails import _slow as slow_email
 from leadsync.leads.emails import normalize_email
 from leadsync.leads.phones import fast_phone, slow_phone
+from leadsync.leads.rows import _may_flag
 
 REGIONS = st.sampled_from(["US", "GB", "AU", "DE", "FR", "IT", "BR", "IN", "MX", "JP"])
 ZONES = st.sampled_from(
@@ -106,3 +108,22 @@ def test_email_fast_path_equals_slow(local: str, domain: str) -> None:
 @given(st.text(min_size=1, max_size=40))
 def test_email_fast_path_on_any_text(value: str) -> None:
     assert normalize_email(value) == slow_email(value)
+
+
+EXTRA_TEXT = st.lists(
+    st.sampled_from([*"ab1 <>:=+-@\t\r/!sScript", "é", "javascript:", "<b"]),
+    min_size=1,
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=400)
+@given(st.lists(EXTRA_TEXT, min_size=1, max_size=6))
+def test_extra_precheck_never_misses_a_flag(values: list[str]) -> None:
+    """A row's extra values are checked for flags at once; a value text_flags
+    would flag must always pass that check."""
+    flagged = any(text_flags(value) for value in values)
+    may = _may_flag("\0" + "\0".join(values))
+    if flagged:
+        assert may
+    assert may == any(v[0] in FORMULA_START or "<" in v or ":" in v for v in values)

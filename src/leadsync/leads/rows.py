@@ -26,9 +26,11 @@ Outcome = tuple[LeadRow | SkippedRow, list[Warning]]
 _T = TypeVar("_T")
 
 _SCI_ID_RE = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
-# An extra value text_flags may flag: a formula-like start, or markup or a scheme
-# somewhere. Searched over a row's NUL-joined extra values at once.
-_MAY_FLAG_RE = re.compile(r"(?:^|\0)[=+\-@\t\r]|[<:]")
+# An extra value text_flags may flag has a formula-like start, or markup or a
+# scheme somewhere. A row's extra values are checked at once, NUL-joined: "<" and
+# ":" by substring search, the starts by a pattern with a literal first character
+# (the regex engine skips to each NUL instead of trying every position).
+_FORMULA_AFTER_NUL_RE = re.compile(r"\0[=+\-@\t\r]")
 _VALUE = itemgetter(1)
 _TEXT_FIELDS = ("channel", "campaign")
 
@@ -177,7 +179,7 @@ class RowReader:
             filter(_VALUE, zip(self.extra_keys, self.extra_values(values), strict=True))
         )
         lead.extra = extra
-        if extra and _MAY_FLAG_RE.search("\0".join(extra.values())):
+        if extra and _may_flag("\0" + "\0".join(extra.values())):
             for index, _ in self.extras:
                 value = values[index]
                 if value and (
@@ -212,6 +214,11 @@ class RowReader:
             )
             out.append(Warning(row, letter, code, field))
         return out
+
+
+def _may_flag(joined: str) -> bool:
+    """Whether a NUL-led, NUL-joined row of values may hold one text_flags flags."""
+    return "<" in joined or ":" in joined or bool(_FORMULA_AFTER_NUL_RE.search(joined))
 
 
 def _picker(indices: list[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
