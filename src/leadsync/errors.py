@@ -56,8 +56,9 @@ MESSAGES: dict[str, str] = {
     ),
     "required_columns_missing": (
         "No column of this tab holds emails or phone numbers, so no leads can be "
-        "read. Check that the link points at the tab with the leads, or map the "
-        "columns in the sheet's settings."
+        "read. Check that the link points at the tab with the leads, or name the "
+        "email or phone column (the Preview on the Lead sources tab, or the "
+        "sheet's column map)."
     ),
     "empty_snapshot_refused": (
         "The sheet came back with no rows although it had leads before. Nothing was "

@@ -70,6 +70,41 @@ def test_no_email_or_phone_column_is_required_columns_missing() -> None:
     assert rejected_code(data) == "required_columns_missing"
 
 
+def test_a_sheet_without_contact_columns_names_its_columns_to_map() -> None:
+    """The refusal says which columns there are (the fullest of the first rows),
+    so a person can name the contact columns; mapped, the sheet reads."""
+    data = b"Spring leads,,\r\n,,\r\n" + body(
+        ["Who", "Reach me at", "Mobile (work)"], ["Ana Lima", "ana@x.com", ""]
+    )
+    refused = read_sheet(data, SheetSettings(region="GB"))
+    assert refused.status == "rejected"
+    assert refused.header_row == 3
+    assert [(c.letter, c.header, c.field) for c in refused.columns] == [
+        ("A", "Who", None),
+        ("B", "Reach me at", None),
+        ("C", "Mobile (work)", None),
+    ]
+    assert preview_json(refused)["columns"][1] == {
+        "letter": "B",
+        "header": "Reach me at",
+        "field": None,
+    }
+    mapped = read_sheet(
+        data, SheetSettings(region="GB", column_map={"email": "Reach me at"})
+    )
+    assert mapped.status == "ok"
+    assert [(lead.row, lead.email) for lead in mapped.leads] == [(4, "ana@x.com")]
+
+
+def test_a_set_header_row_without_contact_columns_is_the_one_named() -> None:
+    data = body(["Week", "Spend"], ["Name", "Email"], ["1", "2"])
+    refused = read_sheet(data, SheetSettings(header_row=1))
+    assert (refused.status, refused.header_row) == ("rejected", 1)
+    assert [c.header for c in refused.columns] == ["Week", "Spend"]
+    # Other refusals name no columns.
+    assert read_sheet(b"<html><body>x</body></html>", SheetSettings()).columns == []
+
+
 def test_empty_and_header_only_bodies_are_ok_without_leads() -> None:
     empty = read(b"")
     assert (empty.status, empty.leads, empty.rows_read) == ("ok", [], 0)

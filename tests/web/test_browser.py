@@ -6,10 +6,12 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from leadsync.store.models import SheetSourceConfig
 from leadsync.sync.run import sync_sheet
 from tests.conftest import sheet_url, spreadsheet_id
-from tests.helpers import register
+from tests.helpers import register, stored
 from tests.web.conftest import Site
 from tests.web.pages import (
     LEADS_CSV,
@@ -211,3 +213,81 @@ def test_sources_tab_names_the_service_account_to_share_with(
     note = page.locator("#service-account")
     expect(note).to_be_visible()
     expect(note).to_contain_text(EMAIL)
+
+
+ODD_HEADERS_CSV = (
+    b"Spring leads,,,\n"
+    b"Who,Reach me at,Mobile (work),Notes\n"
+    b"Ana Lima,ana@example.com,+44 7700 900101,call after 5\n"
+    b"Bruno Costa,bruno@example.com,,\n"
+)
+
+
+def test_preview_lets_columns_be_named_and_the_sheet_syncs_with_them(
+    page: Page, site: Site
+) -> None:
+    """A header nobody recognizes: the refusal lists the columns, a select per
+    column names the contact columns, the preview reads again, and the saved
+    sheet syncs with that column map."""
+    sid = spreadsheet_id("oddheaders")
+    site.fake.put(sid, "0", ODD_HEADERS_CSV)
+    log_in(page, site.tokens["editor"])
+    open_tab(page, "Lead sources")
+    page.get_by_label("Sheet URL").fill(sheet_url(sid))
+    page.get_by_label("Label").fill("Odd headers")
+    page.get_by_role("button", name="Preview").click()
+
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview).to_contain_text("No column of this tab holds emails")
+    expect(preview).to_contain_text("Row 2 looks like the header.")
+    email = preview.get_by_label("Column B (Reach me at) becomes")
+    expect(email).to_have_value("")
+    email.select_option("email")
+    expect(preview).to_contain_text("The header is row 2.")
+    expect(preview).to_contain_text("ana@example.com")
+    expect(preview.get_by_label("Column B (Reach me at) becomes")).to_be_focused()
+    preview.get_by_label("Column C (Mobile (work)) becomes").select_option("phone")
+    expect(preview).to_contain_text("+447700900101")
+    preview.get_by_label("Column A (Who) becomes").select_option("name")
+    expect(preview.get_by_role("table", name="The first 2 of 2 leads")).to_contain_text(
+        "Ana Lima"
+    )
+    # Naming another column for a field moves the field there.
+    preview.get_by_label("Column D (Notes) becomes").select_option("name")
+    expect(preview.get_by_label("Column A (Who) becomes")).to_have_value("")
+    preview.get_by_label("Column A (Who) becomes").select_option("name")
+    expect(preview.get_by_label("Column D (Notes) becomes")).to_have_value("")
+
+    page.get_by_role("button", name="Save").click()
+    row = sheet_row(page, "Odd headers")
+    expect(row).to_be_visible()
+    with site.sessions() as session:
+        saved = session.scalars(select(SheetSourceConfig)).one()
+        assert saved.column_map == {
+            "email": "Reach me at",
+            "phone": "Mobile (work)",
+            "name": "Who",
+        }
+        assert saved.header_row is None
+    assert sync_sheet(site.sessions, saved.id, site.settings).status == "ok"
+    leads = stored(site.sessions)
+    assert sorted(leads) == ["ana@example.com", "bruno@example.com"]
+    assert leads["ana@example.com"]["name"] == "Ana Lima"
+    assert leads["ana@example.com"]["phone"] == "+447700900101"
+    assert leads["ana@example.com"]["extra"] == {"Notes": "call after 5"}
+
+    # Editing shows the saved header row and keeps the map; a bad row number is
+    # refused in the browser, next to its field.
+    row.get_by_role("button", name="Edit").click()
+    page.get_by_text("Reading settings").click()
+    expect(page.get_by_label("Header row")).to_have_value("")
+    page.get_by_label("Header row").fill("0")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#header_row-error")).to_contain_text("A row number")
+    page.get_by_label("Header row").fill("2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Sheet URL")).to_have_value("")
+    with site.sessions() as session:
+        saved = session.scalars(select(SheetSourceConfig)).one()
+        assert saved.header_row == 2
+        assert saved.column_map["email"] == "Reach me at"

@@ -103,9 +103,9 @@ def test_preview_shows_header_columns_rows_and_skips(page: Page, site: Site) -> 
     page.get_by_role("button", name="Preview").click()
     preview = page.get_by_role("region", name="Preview")
     expect(preview).to_contain_text("The header is row 2.")
-    expect(preview.get_by_role("table", name="How each column maps")).to_contain_text(
-        "email"
-    )
+    columns = preview.get_by_role("table", name="How each column maps")
+    expect(columns.get_by_label("Column B (Email) becomes")).to_have_value("email")
+    expect(columns.get_by_label("Column E (Source) becomes")).to_have_value("channel")
     expect(preview).to_contain_text("Ana Lima")
     expect(preview).to_contain_text("skipped")
     assert lead_count(site) == 0

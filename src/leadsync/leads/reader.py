@@ -23,7 +23,7 @@ from leadsync.leads.model import (
     SkippedRow,
     Warning,
 )
-from leadsync.leads.stream import scan_sheet
+from leadsync.leads.stream import header_candidate, scan_sheet
 
 
 class _Collect:
@@ -62,7 +62,15 @@ def read_sheet(
             summary = scan_sheet(stream, settings, rows, content_type=content_type)
     except SyncFailure as failure:
         error = FileError(failure.code, failure.message)
-        return ReadResult(status="rejected", file_errors=[error])
+        rejected = ReadResult(status="rejected", file_errors=[error])
+        if failure.code == "required_columns_missing":
+            # Which columns there are, so the contact columns can be named.
+            stream.seek(0)
+            layout = header_candidate(stream, settings, content_type)
+            if layout is not None:
+                rejected.header_row = layout.header_row
+                rejected.columns = layout.columns
+        return rejected
     return ReadResult(
         header_row=summary.header_row,
         columns=summary.columns,

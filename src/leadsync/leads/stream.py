@@ -170,6 +170,34 @@ def _judge_id_columns(
     return judged
 
 
+def header_candidate(
+    stream: BinaryIO, settings: SheetSettings, content_type: str | None = None
+) -> Layout | None:
+    """The columns a sheet refused as ``required_columns_missing`` would have, so
+    that a person can say which of them hold emails or phones (column_map).
+
+    The set header row when there is one, else the first of the first rows with
+    the most non-empty cells (a title or a note fills fewer cells than a header).
+    None when the body has no such row.
+    """
+    start = stream.tell()
+    try:
+        facts = inspect_body(stream, content_type)
+        head = list(islice(iter_records(stream, facts), _head_size(settings)))
+    except SyncFailure:
+        return None
+    finally:
+        stream.seek(start)
+    index = find_header(head, settings)
+    if index is None:
+        filled = [sum(1 for cell in record if clean(cell)) for record in head]
+        if not filled or not max(filled[:HEADER_SCAN_ROWS]):
+            return None
+        best = max(filled[:HEADER_SCAN_ROWS])
+        index = filled.index(best)
+    return map_columns(head[index], index + 1, settings, head[index + 1 :])
+
+
 def _head_size(settings: SheetSettings) -> int:
     return (settings.header_row or HEADER_SCAN_ROWS) + SAMPLE_ROWS
 

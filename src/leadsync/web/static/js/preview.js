@@ -1,5 +1,6 @@
 // What a sync would make of a sheet (POST /api/sheets/preview): the header found,
-// how each column maps, the first leads, and what is skipped and why.
+// how each column maps (each can be set to another field: the sheet's column map),
+// the first leads, and what is skipped and why.
 import { announce, clear, el } from "./dom.js";
 
 const FIRST_ROWS = 5;
@@ -14,6 +15,19 @@ const SKIP_WORDS = {
   no_contact_fields: "rows without an email or phone number",
 };
 const LEAD_COLUMNS = ["name", "email", "phone", "created_at", "channel", "campaign"];
+// What a column can become, in the order offered; "" keeps it as an extra column.
+const BECOMES = [
+  ["", "kept as an extra column"],
+  ["name", "name"],
+  ["first_name", "first name"],
+  ["last_name", "last name"],
+  ["email", "email"],
+  ["phone", "phone"],
+  ["created_at", "created date"],
+  ["channel", "channel (source)"],
+  ["campaign", "campaign"],
+  ["external_id", "lead id (from the platform)"],
+];
 
 function table(caption, headers, rows) {
   return el(
@@ -25,8 +39,21 @@ function table(caption, headers, rows) {
   );
 }
 
-function columns(result) {
-  const rows = result.columns.map((c) => [c.letter, c.header, c.field || "kept as an extra column"]);
+// One select per column; a column without a header cannot be named in a column map.
+function becomes(column, onMap) {
+  const select = el(
+    "select",
+    { "aria-label": `Column ${column.letter} (${column.header || "no header"}) becomes` },
+    ...BECOMES.map(([value, text]) => el("option", { value }, text)),
+  );
+  select.value = column.field || "";
+  if (!onMap || !column.header.trim()) select.disabled = true;
+  else select.addEventListener("change", () => onMap(column, select.value));
+  return select;
+}
+
+function columns(result, onMap) {
+  const rows = result.columns.map((c) => [c.letter, c.header, becomes(c, onMap)]);
   return table("How each column maps", ["Column", "Header", "Becomes"], rows);
 }
 
@@ -48,17 +75,28 @@ function skipped(result) {
   return el("div", {}, el("h3", {}, "What would be skipped"), el("ul", {}, ...items));
 }
 
-export function renderPreview(result) {
+// onMap(column, field) is called when a column is set to another field.
+export function renderPreview(result, onMap = null) {
   const section = document.getElementById("preview");
   const body = clear(document.getElementById("preview-body"));
   if (result.status !== "ok") {
     body.append(el("p", { class: "error" }, "This sheet cannot be read:"), el("ul", {}, ...result.file_errors.map((e) => el("li", {}, e.message))));
+    if (result.columns.length > 0) {
+      const where = `Row ${result.header_row} looks like the header. Choose which column holds the emails or the phone numbers, and the preview runs again.`;
+      body.append(el("p", {}, where), columns(result, onMap));
+    }
   } else {
     const header = result.header_row ? `The header is row ${result.header_row}.` : "No header row was found.";
     const warnings = result.warnings.length ? ` ${result.warnings.length} cells have warnings (kept as typed).` : "";
-    body.append(el("p", {}, header + warnings), columns(result), firstLeads(result), skipped(result));
+    body.append(el("p", {}, header + warnings), columns(result, onMap), firstLeads(result), skipped(result));
   }
   section.hidden = false;
   document.getElementById("preview-title").focus();
   announce(`Preview ready: ${result.leads.length} leads, ${result.skipped.length} rows skipped.`);
+}
+
+// Focus the select of a column again after the preview ran anew (it is rebuilt).
+export function focusColumn(letter) {
+  const select = document.querySelector(`#preview-body select[aria-label^="Column ${CSS.escape(letter)} ("]`);
+  if (select) select.focus();
 }

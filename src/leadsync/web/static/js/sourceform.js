@@ -1,12 +1,14 @@
 // The add/edit form of the Lead sources tab: the browser's checks first (nothing is
-// sent while they fail), then the server's 422 messages next to their fields.
+// sent while they fail), then the server's 422 messages next to their fields. The
+// sheet's column map is set in the preview, one column at a time.
 import { api } from "./api.js";
 import { announce } from "./dom.js";
-import { renderPreview } from "./preview.js";
+import { focusColumn, renderPreview } from "./preview.js";
 import { urlProblem } from "./sheeturl.js";
 
-const FIELDS = ["url", "label", "region", "locale", "timezone"];
-const READING = ["region", "locale", "timezone"];
+const FIELDS = ["url", "label", "region", "locale", "timezone", "header_row"];
+const READING = ["region", "locale", "timezone", "header_row"];
+const PREFILLED = ["region", "locale", "timezone"]; // from the customer
 
 export class SheetForm {
   constructor(form, { onSaved }) {
@@ -14,6 +16,7 @@ export class SheetForm {
     this.onSaved = onSaved;
     this.editing = null;
     this.customer = null;
+    this.columnMap = {}; // field -> header text, as POST/PUT /api/sheets take it
     this.title = document.getElementById("form-title");
     this.cancel = document.getElementById("cancel-edit");
     this.previewButton = document.getElementById("preview-button");
@@ -37,8 +40,9 @@ export class SheetForm {
   // Empty form for a new sheet, reading settings prefilled from the customer.
   reset(focus) {
     this.editing = null;
+    this.columnMap = {};
     this.form.reset();
-    for (const name of READING) this.input(name).value = this.customer ? this.customer[name] : "";
+    for (const name of PREFILLED) this.input(name).value = this.customer ? this.customer[name] : "";
     this.title.textContent = "Add a sheet";
     this.cancel.hidden = true;
     this.clearErrors();
@@ -51,7 +55,9 @@ export class SheetForm {
     this.editing = sheet;
     this.input("url").value = sheet.url;
     this.input("label").value = sheet.label;
-    for (const name of READING) this.input(name).value = sheet[name] || this.customer[name];
+    for (const name of PREFILLED) this.input(name).value = sheet[name] || this.customer[name];
+    this.input("header_row").value = sheet.header_row ?? "";
+    this.columnMap = { ...(sheet.column_map || {}) };
     this.title.textContent = `Edit “${sheet.label}”`;
     this.cancel.hidden = false;
     this.input("url").focus();
@@ -69,12 +75,17 @@ export class SheetForm {
     const urlError = urlProblem(values.url);
     if (urlError) found.url = urlError;
     if (values.url && !values.label) found.label = "Give the sheet a label, e.g. “Meta lead ads”.";
+    if (values.header_row && !/^[1-9][0-9]*$/.test(values.header_row)) {
+      found.header_row = "A row number, e.g. 3; or leave it empty to find the header.";
+    }
     return found;
   }
 
   body(values) {
     const body = { url: values.url, label: values.label };
-    for (const name of READING) body[name] = values[name] || null;
+    for (const name of PREFILLED) body[name] = values[name] || null;
+    body.header_row = values.header_row ? Number(values.header_row) : null;
+    body.column_map = this.columnMap;
     if (!this.editing) body.customer_id = this.customer.id;
     return body;
   }
@@ -100,6 +111,16 @@ export class SheetForm {
     if (label) label.focus();
   }
 
+  // A column set to another field in the preview: that field now comes from this
+  // column (and from no other), and the preview runs again.
+  async mapColumn(column, field) {
+    const map = Object.fromEntries(Object.entries(this.columnMap).filter(([name, header]) => header !== column.header && name !== field));
+    if (field) map[field] = column.header;
+    this.columnMap = map;
+    await this.preview();
+    focusColumn(column.letter);
+  }
+
   async preview() {
     const values = this.values();
     const problems = this.problems(values);
@@ -110,7 +131,7 @@ export class SheetForm {
     delete body.customer_id;
     announce("Reading the sheet…");
     try {
-      renderPreview(await api("POST", "/api/sheets/preview", body));
+      renderPreview(await api("POST", "/api/sheets/preview", body), (column, field) => this.mapColumn(column, field));
       this.clearErrors();
     } catch (error) {
       this.showServerError(error);
