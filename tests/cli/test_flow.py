@@ -235,3 +235,51 @@ def test_a_sheet_another_process_is_syncing_is_not_a_failure(
 
     assert "another worker is syncing it" in result.stderr
     assert fake_google.hits(spreadsheet_id("held")) == 0
+
+
+def test_sheets_edit_changes_only_the_given_settings(
+    leadsync: Leadsync, fake_google: FakeGoogle
+) -> None:
+    """A column map set after the sheet was added takes effect at the next sync;
+    what was not given stays; bad values and unknown sheets fail in one line."""
+    customer = leadsync("customers", "create", "Acme", "--region", "GB").stdout.strip()
+    body = b"Who,Reach me at,How did you find us\nAna Lima,ana@example.com,Radio\n"
+    fake_google.put(spreadsheet_id("edit"), "0", body)
+    sheet = _add(leadsync, customer, "edit", {"timezone": "Europe/London"})
+    refused = leadsync("sync", ok=False)
+    assert refused.exit_code == 1
+    assert "required_columns_missing" in refused.stdout + refused.stderr
+
+    out = leadsync(
+        "sheets",
+        "edit",
+        sheet,
+        "--column-map",
+        '{"email": "Reach me at", "name": "Who", "channel": "How did you find us"}',
+        "--label",
+        "Radio ads",
+    ).stdout
+    assert out.strip() == sheet
+    leadsync("sync")
+    (lead,) = json.loads(leadsync("leads", "--customer", customer, "--json").stdout)
+    assert (lead["name"], lead["email"], lead["channel"]) == (
+        "Ana Lima",
+        "ana@example.com",
+        "Radio",
+    )
+    (listed,) = json.loads(leadsync("sheets", "list").stdout)
+    assert (listed["label"], listed["enabled"]) == ("Radio ads", True)
+
+    leadsync("sheets", "edit", sheet, "--disable")
+    assert json.loads(leadsync("sheets", "list").stdout)[0]["enabled"] is False
+
+    for args, message in (
+        ([sheet], "nothing to change"),
+        ([sheet, "--header-row", "0"], "header_row"),
+        ([sheet, "--column-map", "{"], "not valid JSON"),
+        (["999", "--label", "x"], "sheet 999 not found"),
+    ):
+        failed = leadsync("sheets", "edit", *args, ok=False)
+        assert failed.exit_code == 1
+        assert message in failed.stderr
+        assert len(failed.stderr.strip().splitlines()) == 1

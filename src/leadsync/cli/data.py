@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from leadsync.cli.context import app, emit_json, one_line_errors, parse_json_option
+from leadsync.cli.context import (
+    app,
+    emit_json,
+    fail,
+    one_line_errors,
+    parse_json_option,
+)
 from leadsync.config import Settings
 from leadsync.errors import SyncFailure
 from leadsync.sheets.google_auth import SHARE_HINT, service_account_email
@@ -67,6 +73,37 @@ def customers_list() -> None:
         )
 
 
+ColumnMap = Annotated[
+    str | None, typer.Option(help='JSON, e.g. {"channel": "Header text"}.')
+]
+HeaderRow = Annotated[int | None, typer.Option(help="The header's row.")]
+FillDown = Annotated[
+    str | None, typer.Option(help="Comma-separated fields to fill down.")
+]
+AccessMode = Annotated[
+    str | None,
+    typer.Option(
+        help="auto (the link, else the service account), link or service_account."
+    ),
+]
+
+
+def _sheet_fields(given: dict[str, Any]) -> dict[str, Any]:
+    """The sheet options of a command that were given (from its arguments, by
+    name), as sheet fields: the column map's JSON and the fill-down list parsed."""
+    fields: dict[str, Any] = {}
+    for name in sheet_store.SHEET_FIELDS:
+        value = given.get(name)
+        if value is None:
+            continue
+        if name == "column_map":
+            value = parse_json_option(value, "--column-map")
+        elif name == "fill_down":
+            value = [f.strip() for f in value.split(",") if f.strip()]
+        fields[name] = value
+    return fields
+
+
 @sheets_cli.command("add")
 @one_line_errors
 def sheets_add(
@@ -76,38 +113,43 @@ def sheets_add(
     region: Region = None,
     locale: Locale = None,
     timezone: Timezone = None,
-    column_map: Annotated[
-        str | None, typer.Option(help='JSON, e.g. {"channel": "Header text"}.')
-    ] = None,
-    header_row: Annotated[int | None, typer.Option(help="The header's row.")] = None,
-    fill_down: Annotated[
-        str | None, typer.Option(help="Comma-separated fields to fill down.")
-    ] = None,
-    access_mode: Annotated[
-        str | None,
-        typer.Option(
-            help="auto (the link, else the service account), link or service_account."
-        ),
-    ] = None,
+    column_map: ColumnMap = None,
+    header_row: HeaderRow = None,
+    fill_down: FillDown = None,
+    access_mode: AccessMode = None,
 ) -> None:
     """Register a sheet and print its id."""
-    fields = {
-        "url": url,
-        "label": label,
-        "region": region,
-        "locale": locale,
-        "timezone": timezone,
-        "header_row": header_row,
-        "column_map": parse_json_option(column_map, "--column-map"),
-        "fill_down": [f.strip() for f in fill_down.split(",")] if fill_down else None,
-        "access_mode": access_mode,
-    }
+    fields = _sheet_fields(locals())
     with app().sessions.begin() as session:
         customer_store.get_customer(session, customer)
-        sheet = sheet_store.add_sheet(
-            session, customer, **{k: v for k, v in fields.items() if v is not None}
-        )
+        sheet = sheet_store.add_sheet(session, customer, **fields)
         typer.echo(sheet.id)
+
+
+@sheets_cli.command("edit")
+@one_line_errors
+def sheets_edit(
+    sheet: Annotated[int, typer.Argument(help="Sheet id.")],
+    url: Annotated[str | None, typer.Option(help="Another link to the tab.")] = None,
+    label: Annotated[str | None, typer.Option(help="A new label.")] = None,
+    region: Region = None,
+    locale: Locale = None,
+    timezone: Timezone = None,
+    column_map: ColumnMap = None,
+    header_row: HeaderRow = None,
+    fill_down: FillDown = None,
+    access_mode: AccessMode = None,
+    enabled: Annotated[
+        bool | None, typer.Option("--enable/--disable", help="Sync it or not.")
+    ] = None,
+) -> None:
+    """Change a sheet's settings (omitted ones stay); it syncs again soon."""
+    fields = _sheet_fields(locals())
+    if not fields:
+        raise fail("nothing to change: give a setting, e.g. --column-map")
+    with app().sessions.begin() as session:
+        sheet_store.update_sheet(session, sheet_store.get_sheet(session, sheet), fields)
+        typer.echo(sheet)
 
 
 @sheets_cli.command("list")

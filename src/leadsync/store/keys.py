@@ -33,7 +33,7 @@ def create_key(
         raise InvalidInput("an admin key sees every customer: give no customer")
     if role != "admin":
         if customer_id is None:
-            raise InvalidInput(f"an {role} key needs a customer")
+            raise InvalidInput(f"{role} keys need a customer")
         get_customer(session, customer_id)
 
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

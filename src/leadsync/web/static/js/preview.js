@@ -87,7 +87,8 @@ export function renderPreview(result, onMap = null) {
     }
   } else {
     const header = result.header_row ? `The header is row ${result.header_row}.` : "No header row was found.";
-    const warnings = result.warnings.length ? ` ${result.warnings.length} cells have warnings (kept as typed).` : "";
+    const count = result.warnings.length;
+    const warnings = count ? ` ${count} ${count === 1 ? "cell has a warning" : "cells have warnings"} (kept as typed).` : "";
     body.append(el("p", {}, header + warnings), columns(result, onMap), firstLeads(result), skipped(result));
   }
   section.hidden = false;
