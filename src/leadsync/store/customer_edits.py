@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from leadsync.errors import InvalidInput
 from leadsync.store.customers import (
     check_locale,
+    check_name_free,
     check_region,
     check_timezone,
     set_leads_reporting_url,
@@ -49,6 +50,8 @@ def update_customer(
     for field, check in _CHECKS.items():
         if field in changes:
             setattr(customer, field, check(changes[field]))
+    if "name" in changes:
+        check_name_free(session, customer.name, keep=customer.id)
     if "leads_reporting_url" in changes:
         set_leads_reporting_url(session, customer, changes["leads_reporting_url"])
     customer.updated_at = utcnow()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadsync.errors import InvalidInput, NotFound
+from leadsync.errors import Conflict, InvalidInput, NotFound
 from leadsync.store.models import Customer
 
 LEGACY_LABEL = "Leads reporting"
@@ -54,6 +54,7 @@ def create_customer(
 ) -> Customer:
     if not name.strip():
         raise InvalidInput("a customer needs a name")
+    check_name_free(session, name)
     customer = Customer(
         name=name.strip(),
         region=check_region(region),
@@ -65,6 +66,17 @@ def create_customer(
     if leads_reporting_url:
         set_leads_reporting_url(session, customer, leads_reporting_url)
     return customer
+
+
+def check_name_free(session: Session, name: str, keep: int | None = None) -> None:
+    """Two customers of one name (case aside) would be told apart by their ids
+    only: a re-run script or a double click, most likely."""
+    query = select(Customer.id).where(func.lower(Customer.name) == name.strip().lower())
+    if keep is not None:
+        query = query.where(Customer.id != keep)
+    other = session.scalar(query.limit(1))
+    if other is not None:
+        raise Conflict(f"a customer named {name.strip()!r} exists already (id {other})")
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:
