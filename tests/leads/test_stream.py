@@ -34,14 +34,47 @@ def _id_sheet(late_id: str, early_id: str = "l:1234567890123") -> bytes:
     return body(["id", "email"], *rows)
 
 
-def test_a_row_number_after_the_head_makes_a_generic_id_column_extra() -> None:
+def test_a_row_number_typed_into_a_platform_id_column_keys_that_row_alone() -> None:
+    """One hand-typed row in a platform's export: the column stays the id column
+    (its values are mostly platform ids), read once; that row is keyed by its
+    email, its id cell kept as typed."""
     sink = _Counting()
     summary = scan_sheet(io.BytesIO(_id_sheet("17")), SheetSettings(), sink)
-    assert summary.columns[0].field is None  # judged by every row, as before
-    assert (sink.resets, sink.leads) == (1, HEAD + 1)
+    assert summary.columns[0].field == "external_id"
+    assert (sink.resets, sink.leads) == (0, HEAD + 1)
     result = read(_id_sheet("17"))
-    assert lead_at(result, 2).lead_key == "a0@example.com"
-    assert lead_at(result, 2).extra["id"] == "1234567890123"
+    assert lead_at(result, 2).lead_key == "1234567890123"
+    late = lead_at(result, HEAD + 2)
+    assert (late.lead_key, late.key_kind, late.external_id) == (
+        "late@example.com",
+        "email",
+        None,
+    )
+    assert late.raw["external_id"] == "17"
+
+
+def test_a_column_of_mostly_row_numbers_is_not_the_key() -> None:
+    rows = [[str(i), f"a{i}@example.com"] for i in range(1, 8)]
+    rows.append(["l:1234567890123", "z@example.com"])
+    result = read(body(["ID", "Email"], *rows))
+    assert result.columns[0].field is None
+    assert [lead.lead_key for lead in result.leads][-1] == "z@example.com"
+    assert lead_at(result, 2).extra == {"ID": "1"}
+
+
+def test_values_after_an_empty_head_are_judged_by_their_majority() -> None:
+    rows = [["", f"a{i}@example.com"] for i in range(HEAD)]
+    rows += [
+        ["1", "x@example.com"],
+        ["2", "y@example.com"],
+        ["l:98765432109", "z@e.com"],
+    ]
+    sink = _Counting()
+    summary = scan_sheet(
+        io.BytesIO(body(["id", "email"], *rows)), SheetSettings(), sink
+    )
+    assert summary.columns[0].field is None
+    assert sink.resets == 1  # read again, judged by every row
 
 
 def test_platform_ids_after_an_empty_head_make_it_an_id_column() -> None:

@@ -345,3 +345,41 @@ def test_a_dates_instant_follows_the_sheets_new_time_zone_without_history(
     assert leads[moved].created_at == leads[fresh].created_at  # 05:00 UTC
     assert leads[moved].created_at_text == "2024-01-05"
     assert changes == 0  # the sheet's value did not change
+
+
+def test_a_hand_typed_row_in_a_meta_export_changes_no_other_leads_key(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    """A row typed by hand under a Meta download, its id a row number: the Meta
+    leads keep their ids (none goes missing, none merges), the new row is keyed
+    by its email."""
+    body = (
+        b"id,created_time,full_name,email,phone_number\r\n"
+        b"l:1193456028882147,2024-01-02T06:07:49-05:00,Dana Duarte,dana@example.com,"
+        b"p:+17185550115\r\n"
+        b"l:1193456028891897,2024-01-03T06:08:21-05:00,Dana Duarte,dana@example.com,"
+        b"p:+17185550115\r\n"
+        b"l:1193456028899999,2024-01-04T06:08:21-05:00,Wen Li,wen@example.com,"
+        b"p:+12015550113\r\n"
+    )
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "handtyped", body)
+    assert sync_sheet(sessions, sheet, settings).status == "ok"
+    first = stored(sessions)
+    serve(
+        fake_google,
+        "handtyped",
+        body + b"17,2024-01-05,Manual Entry,manual@example.com,+12015550150\r\n",
+    )
+
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert outcome.status == "ok", outcome.error_message
+    assert (outcome.counts["inserted"], outcome.counts["missing"]) == (1, 0)
+    leads = stored(sessions)
+    assert sorted(leads) == sorted([*first, "manual@example.com"])
+    for key, lead in first.items():
+        assert leads[key]["id"] == lead["id"]
+        assert leads[key]["missing_since"] is None
+    manual = leads["manual@example.com"]
+    assert (manual["external_id"], manual["raw"]["external_id"]) == (None, "17")

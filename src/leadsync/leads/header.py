@@ -94,6 +94,9 @@ class Layout:
     # Generic ``id`` columns judged by the rows given to map_columns, and what those
     # rows showed: "ids" (platform ids), "numbers" (row numbers) or "empty".
     judged_ids: dict[int, str] = field(default_factory=dict)
+    # The generic ``id`` column read as the external id: a cell of it that looks
+    # like a row number is not that row's id (rows.py).
+    generic_id: int | None = None
 
     @property
     def width(self) -> int:
@@ -126,6 +129,8 @@ def map_columns(
             if seen is None:
                 seen = layout.judged_ids[index] = id_column_values(data, index)
             name = "external_id" if seen == "ids" else None
+            if name is not None and "external_id" not in layout.fields:
+                layout.generic_id = index
         _add_column(layout, index, text, norm, name, used_keys)
     _fold_name_parts(layout)
     return layout
@@ -188,14 +193,27 @@ def _fold_name_parts(layout: Layout) -> None:
 
 
 def id_column_values(data: Iterable[Sequence[str]], index: int) -> str:
-    """What a generic ``id`` column holds: "numbers" as soon as one value looks like
-    a row number (1, 2, 3), else "ids" when it has any value, else "empty"."""
-    seen = "empty"
+    """What a generic ``id`` column holds: "ids" when more of its values look like
+    platform ids than like row numbers (1, 2, 3), "numbers" when it has values and
+    not, "empty" when it has none. A row or two typed by hand into a platform's
+    export must not turn every lead's id into nothing."""
+    counts = {"ids": 0, "numbers": 0}
     for record in data:
-        seen = id_value(record, index) or seen
-        if seen == "numbers":
-            break
-    return seen
+        value = id_value(record, index)
+        if value is not None:
+            counts[value] += 1
+    return id_judgement(counts)
+
+
+def id_judgement(counts: Mapping[str, int]) -> str:
+    """ "ids", "numbers" or "empty" from how many values looked like each."""
+    if counts["ids"] > counts["numbers"]:
+        return "ids"
+    return "numbers" if counts["numbers"] else "empty"
+
+
+def looks_like_row_number(value: str) -> bool:
+    return _ROW_NUMBER_RE.fullmatch(value) is not None
 
 
 def id_value(record: Sequence[str], index: int) -> str | None:

@@ -17,7 +17,7 @@ from leadsync.leads.cellreader import MEMO_LIMIT, CellReader, Note, overflow_key
 from leadsync.leads.cells import FORMULA_START, column_letter, text_flags
 from leadsync.leads.dates import DateReader
 from leadsync.leads.emails import EmailResult, normalize_email
-from leadsync.leads.header import Layout
+from leadsync.leads.header import Layout, looks_like_row_number
 from leadsync.leads.model import KeyKind, LeadRow, SheetSettings, SkippedRow, Warning
 from leadsync.leads.names import NameResult, normalize_name, repair_mojibake
 from leadsync.leads.phones import PhoneResult, normalize_phone
@@ -104,7 +104,11 @@ class RowReader:
             if name in at and values[at[name]]:
                 setattr(lead, name, self._text(values[at[name]], at[name], name, notes))
         if "external_id" in at and values[at["external_id"]]:
-            self._read_id(lead, values[at["external_id"]], at["external_id"], notes)
+            index = at["external_id"]
+            if index != self.layout.generic_id or not looks_like_row_number(
+                values[index]
+            ):
+                self._read_id(lead, values[index], index, notes)
         self._read_extra(lead, values, notes)
         self._key(lead)
         return lead

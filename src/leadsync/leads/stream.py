@@ -30,6 +30,7 @@ from leadsync.leads.header import (
     HEADER_SCAN_ROWS,
     Layout,
     find_header,
+    id_judgement,
     id_value,
     map_columns,
 )
@@ -162,12 +163,13 @@ def _judge_id_columns(
     index = find_header(head, settings)
     assert index is not None  # the first reading found it in the same head
     layout = map_columns(head[index], index + 1, settings, [])
-    judged = dict.fromkeys(layout.judged_ids, "empty")
+    counts = {column: {"ids": 0, "numbers": 0} for column in layout.judged_ids}
     for record in chain(head[index + 1 :], records):
-        for column, seen in judged.items():
-            if seen != "numbers":
-                judged[column] = id_value(record, column) or seen
-    return judged
+        for column, seen in counts.items():
+            value = id_value(record, column)
+            if value is not None:
+                seen[value] += 1
+    return {column: id_judgement(seen) for column, seen in counts.items()}
 
 
 def header_candidate(
@@ -419,9 +421,10 @@ class _Rows:
         self.with_data: set[int] = set()
         self.known: RowClaims | None = None
         self.key: DigestKey = (b"", b"")
-        # Generic id columns the head judged: a row that contradicts the judgement
-        # makes the sheet be read again (scan_sheet).
-        self.watched = [(i, s) for i, s in layout.judged_ids.items() if s != "numbers"]
+        # Generic id columns the head found empty: a later value makes the sheet be
+        # read again, judged by every row (scan_sheet). Once the head saw values,
+        # their majority decides (header.id_column_values).
+        self.watched = [i for i, seen in layout.judged_ids.items() if seen == "empty"]
 
     def recognize(self, known: RowClaims, key: DigestKey) -> None:
         """Digest every record, and skip those ``known`` claims as unchanged."""
@@ -453,9 +456,8 @@ class _Rows:
             sink.add(outcome, warnings)
 
     def _watch_ids(self, record: Sequence[str]) -> None:
-        for index, seen in self.watched:
-            value = id_value(record, index)
-            if value == "numbers" if seen == "ids" else value == "ids":
+        for index in self.watched:
+            if id_value(record, index) is not None:
                 raise _Rejudge
 
     def _mark_duplicate(self, lead: LeadRow) -> None:
