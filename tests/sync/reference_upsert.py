@@ -72,6 +72,7 @@ class MergedLead:
             list(self.secondary_emails),
             self.extra,
             self.raw,
+            sorted(set(self.warnings)),
         ]
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()

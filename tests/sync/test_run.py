@@ -383,3 +383,30 @@ def test_a_hand_typed_row_in_a_meta_export_changes_no_other_leads_key(
         assert leads[key]["missing_since"] is None
     manual = leads["manual@example.com"]
     assert (manual["external_id"], manual["raw"]["external_id"]) == (None, "17")
+
+
+def test_a_leads_warnings_follow_its_rows_without_counting_as_a_change(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    """A second row of the same lead, with the same values, adds duplicate_in_batch
+    to the lead as a fresh sync would; removing it takes the warning away. The
+    values did not change: no history, the lead counts as unchanged."""
+    header = b"Name,Email\r\n"
+    ana, bo = b"Ana,ana@example.com\r\n", b"Bo,bo@example.com\r\n"
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "dupes", header + ana + bo)
+    assert sync_sheet(sessions, sheet, settings).status == "ok"
+    assert stored(sessions)["ana@example.com"]["warnings"] == []
+
+    serve(fake_google, "dupes", header + ana + bo + ana)
+    twice = sync_sheet(sessions, sheet, settings)
+    assert (twice.counts["updated"], twice.counts["unchanged"]) == (0, 2)
+    assert stored(sessions)["ana@example.com"]["warnings"] == ["duplicate_in_batch"]
+
+    serve(fake_google, "dupes", header + bo + ana)
+    once = sync_sheet(sessions, sheet, settings)
+    assert (once.counts["updated"], once.counts["unchanged"]) == (0, 2)
+    leads = stored(sessions)
+    assert leads["ana@example.com"]["warnings"] == []
+    with sessions() as session:
+        assert session.scalar(select(func.count(LeadChange.id))) == 0

@@ -89,7 +89,11 @@ def pack(lead: LeadRow) -> Packed:
         "",
         row_warnings(lead.warnings) if lead.digest else None,
     )
-    return (*packed[:HASH], row_hash(packed), packed[ROW_WARNINGS])
+    # A row's duplicate_in_batch counts once its lead is folded (fold hashes it):
+    # the row alone hashes the same read whole or in parts (sync/split.py).
+    codes = packed[CODES]
+    own = [code for code in codes if code != DUPLICATE] if DUPLICATE in codes else codes
+    return (*packed[:HASH], row_hash(packed, own), packed[ROW_WARNINGS])
 
 
 def row_warnings(warnings: list[Warning]) -> str:
@@ -140,11 +144,14 @@ def _duplicate(codes: tuple[str, ...]) -> tuple[str, ...]:
     return () if DUPLICATE in codes else (DUPLICATE,)
 
 
-def row_hash(lead: Packed) -> str:
-    """A digest of every sheet-owned value of a lead, to skip unchanged rows.
+def row_hash(lead: Packed, codes: Iterable[str] | None = None) -> str:
+    """A digest of every sheet-owned value of a lead and of the warnings it is
+    stored with (a row added or removed changes ``duplicate_in_batch`` alone), to
+    skip unchanged rows.
 
     No value can hold NUL (the reader refuses such bodies, and JSON escapes it),
     so NUL-separated texts of a fixed number of parts read back one way only.
+    ``codes`` are the lead's warning codes when not all of ``lead``'s.
     """
     created = lead[CREATED]
     text = "\0".join(
@@ -156,6 +163,7 @@ def row_hash(lead: Packed) -> str:
             lead[SECONDARY],
             lead[EXTRA],
             lead[RAW],
+            " ".join(sorted(set(lead[CODES] if codes is None else codes))),
         )
     )
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
