@@ -30,7 +30,16 @@ def test_metrics_count_runs_sheets_and_the_queue(
 
 
 def test_openapi_and_docs(quiet_client: TestClient) -> None:
-    assert quiet_client.get("/docs").status_code == 200
+    docs = quiet_client.get("/docs")
+    assert docs.status_code == 200
+    # Swagger UI from this installation's files, not a CDN (works offline).
+    assert "/docs/static/swagger-ui-bundle.js" in docs.text
+    assert "https://" not in docs.text and "http://" not in docs.text
+    script = quiet_client.get("/docs/static/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.text[:200_000]
+    assert quiet_client.get("/docs/static/swagger-ui.css").status_code == 200
+    assert quiet_client.get("/redoc").status_code == 404
     paths = quiet_client.get("/openapi.json").json()["paths"]
     for path in (
         "/api/customers",

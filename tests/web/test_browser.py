@@ -291,3 +291,11 @@ def test_preview_lets_columns_be_named_and_the_sheet_syncs_with_them(
         saved = session.scalars(select(SheetSourceConfig)).one()
         assert saved.header_row == 2
         assert saved.column_map["email"] == "Reach me at"
+
+
+def test_the_api_reference_renders_without_the_internet(page: Page) -> None:
+    """/docs draws the operations from this installation's Swagger UI files (the
+    browser here reaches no CDN)."""
+    page.goto("/docs")
+    expect(page.get_by_role("heading", name=re.compile("^leadsync"))).to_be_visible()
+    expect(page.get_by_text("/api/leads/export.csv")).to_be_visible()

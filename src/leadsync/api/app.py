@@ -20,6 +20,7 @@ from leadsync.api import (
 )
 from leadsync.api.auth import AuthGate, bearer_principal
 from leadsync.api.context import ApiContext, Runner, api_context
+from leadsync.api.docs import install_docs
 from leadsync.api.middleware import MAX_BODY_BYTES, RequestContext
 from leadsync.config import Settings
 from leadsync.store.db import make_engine, make_sessionmaker
@@ -48,9 +49,12 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=_lifespan,
+        docs_url=None,  # served from local files (api/docs.py)
+        redoc_url=None,  # ReDoc too loads from a CDN; /docs is the reference
     )
     app.state.leadsync = context
     errors.install(app)
+    install_docs(app)
     for module in (
         routes_customers,
         routes_sheets,
