@@ -9,7 +9,14 @@ from __future__ import annotations
 
 # Codes whose cause may go away by itself: the next scheduled run retries them.
 TRANSIENT_CODES = frozenset(
-    {"rate_limited", "upstream_error", "timeout", "truncated_download", "worker_lost"}
+    {
+        "rate_limited",
+        "upstream_error",
+        "timeout",
+        "truncated_download",
+        "worker_lost",
+        "sheet_still_loading",
+    }
 )
 
 MESSAGES: dict[str, str] = {
@@ -59,6 +66,11 @@ MESSAGES: dict[str, str] = {
         "read. Check that the link points at the tab with the leads, or name the "
         "email or phone column (the Preview on the Lead sources tab, or the "
         "sheet's column map)."
+    ),
+    "sheet_still_loading": (
+        "Google exported this sheet while its formulas were still calculating "
+        '(cells said "Loading..."). Nothing was changed; leadsync will read it '
+        "again in a minute."
     ),
     "empty_snapshot_refused": (
         "The sheet came back with no rows although it had leads before. Nothing was "

@@ -30,6 +30,7 @@ GOOD = b"Name,Email,Phone\r\nAna Lima,ana@example.com,+447700900123\r\n"
         ("ok", b"Summary,Total\r\nLeads,12\r\n", "required_columns_missing"),
         ("ok", (FIXTURES / "meta_lead_ads_utf16.tsv").read_bytes(), "invalid_format"),
         ("ok", b"<!DOCTYPE html><html>Sign in</html>", "sheet_not_public"),
+        ("ok", GOOD.replace(b"ana@example.com", b"Loading..."), "sheet_still_loading"),
     ],
 )
 def test_failed_download_is_recorded_and_writes_nothing(
@@ -133,3 +134,32 @@ def test_failures_back_off(
         waits.append((state.next_run_at - state.last_sync_at).total_seconds())
     assert outcome.error_code == "sheet_not_public"
     assert waits[0] < waits[1] < waits[2]
+
+
+def test_a_sheet_still_calculating_is_read_again_soon_not_applied(
+    sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
+) -> None:
+    """Most of the email column says "Loading...": nothing is marked missing and
+    the sheet is due again within a minute; one such cell alone is read as usual."""
+    rows = [f"Lead {i},lead{i}@example.com\r\n".encode() for i in range(6)]
+    header = b"Name,Email\r\n"
+    customer = make_customer(sessions)
+    sheet = register(sessions, fake_google, customer, "calc", header + b"".join(rows))
+    assert sync_sheet(sessions, sheet, settings).status == "ok"
+    loading = [r.replace(b"@", b"").split(b",")[0] + b",Loading...\r\n" for r in rows]
+
+    serve(fake_google, "calc", header + b"".join(rows[:2] + loading[2:]))
+    outcome = sync_sheet(sessions, sheet, settings)
+
+    assert (outcome.status, outcome.error_code) == ("failed", "sheet_still_loading")
+    assert all(lead["missing_since"] is None for lead in stored(sessions).values())
+    with sessions() as session:
+        state = session.get_one(LeadSyncState, sheet)
+        assert state.next_run_at is not None and state.last_sync_at is not None
+        assert (state.next_run_at - state.last_sync_at).total_seconds() <= 66
+
+    serve(fake_google, "calc", header + b"".join(rows[:5] + loading[5:]))
+    applied = sync_sheet(sessions, sheet, settings)
+    assert applied.status == "ok"
+    missing = [k for k, v in stored(sessions).items() if v["missing_since"]]
+    assert missing == ["lead5@example.com"]

@@ -14,7 +14,12 @@ from typing import TypeVar
 
 from leadsync.leads import classify
 from leadsync.leads.cellreader import MEMO_LIMIT, CellReader, Note, overflow_key
-from leadsync.leads.cells import FORMULA_START, column_letter, text_flags
+from leadsync.leads.cells import (
+    FORMULA_PENDING,
+    FORMULA_START,
+    column_letter,
+    text_flags,
+)
 from leadsync.leads.dates import DateReader
 from leadsync.leads.emails import EmailResult, normalize_email
 from leadsync.leads.header import Layout, looks_like_row_number
@@ -58,9 +63,16 @@ class RowReader:
         self._names: dict[str, NameResult] = {}
         self._phones: dict[str, PhoneResult] = {}
         self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
+        # Cells still calculating ("Loading..."), per column index, in every row
+        # read, whatever the row turned out to be.
+        self.pending: dict[int, int] = {}
 
     def read(self, row: int, record: Sequence[str]) -> Outcome:
         raw, values, notes, filled, header_like, marked = self.cells.read(record)
+        if notes:
+            for index, code, _ in notes:
+                if code == FORMULA_PENDING:
+                    self.pending[index] = self.pending.get(index, 0) + 1
         if not filled:
             return SkippedRow(row, "blank_row"), []
         # A pasted header: two or more cells, at least half equal to their header.

@@ -77,6 +77,8 @@ class SheetSummary:
     header_row: int | None = None
     columns: list[Column] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)  # file-level warnings
+    # "Loading..." cells per column index, in the rows read (not recognized ones).
+    pending: dict[int, int] = field(default_factory=dict)
 
 
 class _Rejudge(Exception):
@@ -93,6 +95,7 @@ class PartSummary:
 
     rows_read: int = 0
     with_data: set[int] = field(default_factory=set)  # unnamed columns with data
+    pending: dict[int, int] = field(default_factory=dict)  # as SheetSummary's
 
 
 class Split(Protocol):
@@ -292,6 +295,9 @@ class _Scan:
         else:
             self._join(rows)
         self.summary.columns, self.summary.warnings = rows.columns_and_warnings()
+        for column, count in rows.reader.pending.items():
+            pending = self.summary.pending
+            pending[column] = pending.get(column, 0) + count
 
     def _join(self, rows: _Rows) -> None:
         """The other part's rows after this part's: the other part checked that
@@ -302,6 +308,7 @@ class _Scan:
         part = self.split.finish()
         self.summary.rows_read += part.rows_read
         rows.with_data |= part.with_data
+        self.summary.pending = dict(part.pending)
 
     def _blank(
         self, head: list[list[str]], records: Iterator[list[str]]
@@ -379,6 +386,7 @@ def scan_part(
     if not facts.line_break and last is not None and len(last) < layout.width:
         raise SyncFailure("truncated_download")
     part.with_data = rows.with_data
+    part.pending = rows.reader.pending
     return part
 
 

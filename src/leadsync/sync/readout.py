@@ -27,6 +27,15 @@ class SnapshotRead:
         """Lead rows read, and lead rows recognized without reading."""
         return self.snapshot.lead_rows + len(self.known.recognized)
 
+    @property
+    def still_loading(self) -> bool:
+        """Whether a column was mostly "Loading..." (formulas Google had not
+        finished calculating when it exported): applying would mark the leads of
+        those rows missing, or read them without their email or phone."""
+        summary = self.summary
+        rows = summary.rows_read - (summary.header_row or 0)
+        return any(count * 2 > rows for count in summary.pending.values())
+
 
 def run_counts(
     read: SnapshotRead, applied: ApplyResult, late_warnings: int

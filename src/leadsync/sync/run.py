@@ -235,6 +235,8 @@ def _read_and_apply(
             )
         known.read_done()
         read = SnapshotRead(summary, snapshot, known)
+        if read.still_loading:
+            raise SyncFailure("sheet_still_loading")
         if not read.lead_rows and ctx.state.had_leads:
             raise SyncFailure("empty_snapshot_refused")
         return _apply(sessions, ctx, settings, read, download, read_settings)
