@@ -70,7 +70,7 @@ MESSAGES: dict[str, str] = {
     "sheet_still_loading": (
         "Google exported this sheet while its formulas were still calculating "
         '(cells said "Loading..."). Nothing was changed; leadsync will read it '
-        "again in a minute."
+        "again shortly, and as it is if the formulas never finish."
     ),
     "empty_snapshot_refused": (
         "The sheet came back with no rows although it had leads before. Nothing was "

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadsync.config import Settings
 from leadsync.sheets.fake import FakeGoogle
 from leadsync.store.models import LeadSyncState, SyncRun
-from leadsync.sync.run import sync_sheet
+from leadsync.sync.run import STILL_LOADING_TRIES, sync_sheet
 from tests.conftest import FIXTURES
 from tests.helpers import make_customer, register, serve, stored
 
@@ -139,18 +139,24 @@ def test_failures_back_off(
 def test_a_sheet_still_calculating_is_read_again_soon_not_applied(
     sessions: sessionmaker[Session], fake_google: FakeGoogle, settings: Settings
 ) -> None:
-    """Most of the email column says "Loading...": nothing is marked missing and
-    the sheet is due again within a minute; one such cell alone is read as usual."""
-    rows = [f"Lead {i},lead{i}@example.com\r\n".encode() for i in range(6)]
-    header = b"Name,Email\r\n"
+    """ "Loading..." in a contact column, even in a few rows among many checkbox
+    rows: nothing is applied or marked missing, and the sheet is due again soon.
+    In a column no lead is keyed by, a minority is read as usual; a sheet whose
+    formulas never finish is read as it is after STILL_LOADING_TRIES runs."""
+    header = b"Name,Email,Campaign,Contacted\r\n"
+    rows = [f"Lead {i},lead{i}@example.com,c,FALSE\r\n".encode() for i in range(6)]
+    checkboxes = b",,,FALSE\r\n" * 20
     customer = make_customer(sessions)
     sheet = register(sessions, fake_google, customer, "calc", header + b"".join(rows))
     assert sync_sheet(sessions, sheet, settings).status == "ok"
-    loading = [r.replace(b"@", b"").split(b",")[0] + b",Loading...\r\n" for r in rows]
 
-    serve(fake_google, "calc", header + b"".join(rows[:2] + loading[2:]))
+    def loading(row: bytes, column: int) -> bytes:
+        cells = row.decode().split(",")
+        cells[column] = "Loading..."
+        return ",".join(cells).encode()
+
+    serve(fake_google, "calc", header + loading(rows[0], 1) + b"".join(rows[1:]))
     outcome = sync_sheet(sessions, sheet, settings)
-
     assert (outcome.status, outcome.error_code) == ("failed", "sheet_still_loading")
     assert all(lead["missing_since"] is None for lead in stored(sessions).values())
     with sessions() as session:
@@ -158,8 +164,21 @@ def test_a_sheet_still_calculating_is_read_again_soon_not_applied(
         assert state.next_run_at is not None and state.last_sync_at is not None
         assert (state.next_run_at - state.last_sync_at).total_seconds() <= 66
 
-    serve(fake_google, "calc", header + b"".join(rows[:5] + loading[5:]))
+    most = [loading(row, 1) for row in rows[:5]] + rows[5:]
+    serve(fake_google, "calc", header + b"".join(most) + checkboxes)
+    assert sync_sheet(sessions, sheet, settings).error_code == "sheet_still_loading"
+
+    campaign = [loading(row, 2) for row in rows[:2]] + rows[2:]
+    serve(fake_google, "calc", header + b"".join(campaign) + checkboxes)
     applied = sync_sheet(sessions, sheet, settings)
     assert applied.status == "ok"
-    missing = [k for k, v in stored(sessions).items() if v["missing_since"]]
-    assert missing == ["lead5@example.com"]
+    assert stored(sessions)["lead0@example.com"]["campaign"] == "c"  # kept
+
+    serve(fake_google, "calc", header + b"".join(most))
+    codes = [
+        sync_sheet(sessions, sheet, settings).error_code
+        for _ in range(STILL_LOADING_TRIES + 1)
+    ]
+    assert codes == ["sheet_still_loading"] * STILL_LOADING_TRIES + [None]
+    missing = sorted(k for k, v in stored(sessions).items() if v["missing_since"])
+    assert missing == [f"lead{i}@example.com" for i in range(5)]

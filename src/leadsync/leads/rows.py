@@ -63,16 +63,17 @@ class RowReader:
         self._names: dict[str, NameResult] = {}
         self._phones: dict[str, PhoneResult] = {}
         self._texts: dict[str, tuple[str, tuple[str, ...]]] = {}
-        # Cells still calculating ("Loading..."), per column index, in every row
+        # Cells still calculating ("Loading..."), per column letter, in every row
         # read, whatever the row turned out to be.
-        self.pending: dict[int, int] = {}
+        self.pending: dict[str, int] = {}
 
     def read(self, row: int, record: Sequence[str]) -> Outcome:
         raw, values, notes, filled, header_like, marked = self.cells.read(record)
         if notes:
             for index, code, _ in notes:
                 if code == FORMULA_PENDING:
-                    self.pending[index] = self.pending.get(index, 0) + 1
+                    letter = self._letter(index)
+                    self.pending[letter] = self.pending.get(letter, 0) + 1
         if not filled:
             return SkippedRow(row, "blank_row"), []
         # A pasted header: two or more cells, at least half equal to their header.
@@ -218,6 +219,9 @@ class RowReader:
             kind, key = "phone", lead.phone or ""
         lead.key_kind, lead.lead_key = kind, key
 
+    def _letter(self, index: int) -> str:
+        return self.letters[index] if 0 <= index < self.width else column_letter(index)
+
     def _warnings(self, row: int, notes: list[Note]) -> list[Warning]:
         seen: set[tuple[int, str]] = set()
         out = []
@@ -225,10 +229,7 @@ class RowReader:
             if (index, code) in seen:
                 continue
             seen.add((index, code))
-            letter = (
-                self.letters[index] if 0 <= index < self.width else column_letter(index)
-            )
-            out.append(Warning(row, letter, code, field))
+            out.append(Warning(row, self._letter(index), code, field))
         return out
 
 

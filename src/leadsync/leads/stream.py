@@ -77,8 +77,8 @@ class SheetSummary:
     header_row: int | None = None
     columns: list[Column] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)  # file-level warnings
-    # "Loading..." cells per column index, in the rows read (not recognized ones).
-    pending: dict[int, int] = field(default_factory=dict)
+    # "Loading..." cells per column letter, in the rows read (not recognized ones).
+    pending: dict[str, int] = field(default_factory=dict)
 
 
 class _Rejudge(Exception):
@@ -95,7 +95,7 @@ class PartSummary:
 
     rows_read: int = 0
     with_data: set[int] = field(default_factory=set)  # unnamed columns with data
-    pending: dict[int, int] = field(default_factory=dict)  # as SheetSummary's
+    pending: dict[str, int] = field(default_factory=dict)  # as SheetSummary's
 
 
 class Split(Protocol):

@@ -13,6 +13,9 @@ from leadsync.store.known import KnownRows
 from leadsync.store.snapshot import SAMPLE_SIZE, Snapshot
 from leadsync.store.upsert import ApplyResult
 
+# Columns a lead is keyed or reached by.
+KEY_FIELDS = frozenset({"email", "phone", "external_id"})
+
 
 @dataclass
 class SnapshotRead:
@@ -29,12 +32,17 @@ class SnapshotRead:
 
     @property
     def still_loading(self) -> bool:
-        """Whether a column was mostly "Loading..." (formulas Google had not
-        finished calculating when it exported): applying would mark the leads of
-        those rows missing, or read them without their email or phone."""
-        summary = self.summary
-        rows = summary.rows_read - (summary.header_row or 0)
-        return any(count * 2 > rows for count in summary.pending.values())
+        """Whether Google exported the sheet while formulas were still calculating
+        ("Loading..."): in a column a lead is keyed or reached by (its row would
+        lose its lead, which would be marked missing), or in most lead rows of
+        any column."""
+        pending = self.summary.pending
+        if not pending:
+            return False
+        fields = {column.letter: column.field for column in self.summary.columns}
+        if any(fields.get(letter) in KEY_FIELDS for letter in pending):
+            return True
+        return any(count * 2 > self.lead_rows for count in pending.values())
 
 
 def run_counts(

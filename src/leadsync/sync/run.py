@@ -45,6 +45,10 @@ from leadsync.sync.split import split_for
 
 log = logging.getLogger(__name__)
 
+# Runs in a row that find formulas still calculating before the sheet is read as
+# it is (with backoff: about half an hour at the default interval).
+STILL_LOADING_TRIES = 5
+
 
 @dataclass
 class RunOutcome:
@@ -235,11 +239,20 @@ def _read_and_apply(
             )
         known.read_done()
         read = SnapshotRead(summary, snapshot, known)
-        if read.still_loading:
+        if read.still_loading and not _waited_for_formulas(ctx.state):
             raise SyncFailure("sheet_still_loading")
         if not read.lead_rows and ctx.state.had_leads:
             raise SyncFailure("empty_snapshot_refused")
         return _apply(sessions, ctx, settings, read, download, read_settings)
+
+
+def _waited_for_formulas(state: LeadSyncState) -> bool:
+    """A sheet whose formulas never finish ("Loading..." run after run) is read as
+    it is after a while, its pending cells empty and warned, rather than never."""
+    return (
+        state.error_code == "sheet_still_loading"
+        and state.consecutive_failures >= STILL_LOADING_TRIES
+    )
 
 
 def _apply(
