@@ -79,3 +79,42 @@ def test_patch_changes_defaults_and_the_legacy_sheet(
         ).json()["items"]
     ]
     assert labels == ["sheet-alpha", "Leads reporting"]
+
+
+def test_a_second_customer_of_the_same_name_is_409(
+    quiet_client: TestClient, world: World
+) -> None:
+    headers = bearer(world.admin)
+    first = quiet_client.post("/api/customers", json={"name": "Acme"}, headers=headers)
+    again = quiet_client.post(
+        "/api/customers", json={"name": " acme "}, headers=headers
+    )
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert again.json()["error"]["message"] == (
+        f"a customer named 'Acme' exists already (id {first.json()['id']})"
+    )
+    # As people read names: non-ASCII case, Unicode forms, invisible characters.
+    created = quiet_client.post(
+        "/api/customers", json={"name": "Ärzte  Café"}, headers=headers
+    )
+    assert created.status_code == 201
+    for same in ("ärzte café", "A\u0308rzte Cafe\u0301", "Ärzte\u200b Café"):
+        answer = quiet_client.post(
+            "/api/customers", json={"name": same}, headers=headers
+        )
+        assert answer.status_code == 409, same
+    # Renaming into a taken name is refused too; keeping one's own name is not.
+    path = f"/api/customers/{world.a.customer_id}"
+    assert (
+        quiet_client.patch(path, json={"name": "ACME"}, headers=headers).status_code
+        == 409
+    )
+    (own,) = [
+        c["name"]
+        for c in quiet_client.get("/api/customers", headers=headers).json()["items"]
+        if c["id"] == world.a.customer_id
+    ]
+    same = quiet_client.patch(path, json={"name": own.upper()}, headers=headers)
+    assert same.status_code == 200
+    assert same.json()["name"] == own.upper()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadsync.errors import Conflict, InvalidInput, NotFound
+from leadsync.leads.cells import INVISIBLE, ZWJ
 from leadsync.store.models import Customer
 
 LEGACY_LABEL = "Leads reporting"
+_NO_INVISIBLE = str.maketrans("", "", INVISIBLE + ZWJ)
 
 
 def check_region(region: str) -> str:
@@ -69,14 +72,18 @@ def create_customer(
 
 
 def check_name_free(session: Session, name: str, keep: int | None = None) -> None:
-    """Two customers of one name (case aside) would be told apart by their ids
-    only: a re-run script or a double click, most likely."""
-    query = select(Customer.id).where(func.lower(Customer.name) == name.strip().lower())
-    if keep is not None:
-        query = query.where(Customer.id != keep)
-    other = session.scalar(query.limit(1))
-    if other is not None:
-        raise Conflict(f"a customer named {name.strip()!r} exists already (id {other})")
+    """Two customers of one name would be told apart by their ids only: a re-run
+    script or a double click, most likely. Names compare as people read them:
+    case, Unicode forms, invisible characters and runs of spaces aside."""
+    wanted = _name_key(name)
+    for id_, other in session.execute(select(Customer.id, Customer.name)):
+        if id_ != keep and _name_key(other) == wanted:
+            raise Conflict(f"a customer named {other!r} exists already (id {id_})")
+
+
+def _name_key(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name).translate(_NO_INVISIBLE)
+    return " ".join(text.split()).casefold()
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:
