@@ -110,3 +110,20 @@ def test_a_memo_starts_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [["fb" if i % 2 else f"c{i % 7}", f"a{i}@example.com"] for i in range(50)]
     result = read(body(["Source", "Email"], *rows))
     assert [lead.channel for lead in result.leads] == [r[0] for r in rows]
+
+
+def test_as_many_platform_ids_as_row_numbers_is_an_id_column() -> None:
+    """Three Meta leads and three rows typed under them: the Meta leads keep
+    their ids, the typed rows are keyed by email."""
+    rows = [[f"l:119345602888{i}", f"m{i}@example.com"] for i in range(3)]
+    rows += [[str(i), f"typed{i}@example.com"] for i in (4, 5, 6)]
+    result = read(body(["id", "email"], *rows))
+    assert result.columns[0].field == "external_id"
+    assert [lead.lead_key for lead in result.leads] == [
+        "1193456028880",
+        "1193456028881",
+        "1193456028882",
+        "typed4@example.com",
+        "typed5@example.com",
+        "typed6@example.com",
+    ]

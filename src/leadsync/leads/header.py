@@ -193,10 +193,10 @@ def _fold_name_parts(layout: Layout) -> None:
 
 
 def id_column_values(data: Iterable[Sequence[str]], index: int) -> str:
-    """What a generic ``id`` column holds: "ids" when more of its values look like
-    platform ids than like row numbers (1, 2, 3), "numbers" when it has values and
-    not, "empty" when it has none. A row or two typed by hand into a platform's
-    export must not turn every lead's id into nothing."""
+    """What a generic ``id`` column holds: "ids" when at least as many of its
+    values look like platform ids as like row numbers (1, 2, 3), "numbers" when it
+    has values and not, "empty" when it has none. A row or two typed by hand into
+    a platform's export must not turn every lead's id into nothing."""
     counts = {"ids": 0, "numbers": 0}
     for record in data:
         value = id_value(record, index)
@@ -207,8 +207,8 @@ def id_column_values(data: Iterable[Sequence[str]], index: int) -> str:
 
 def id_judgement(counts: Mapping[str, int]) -> str:
     """ "ids", "numbers" or "empty" from how many values looked like each."""
-    if counts["ids"] > counts["numbers"]:
-        return "ids"
+    if counts["ids"] and counts["ids"] >= counts["numbers"]:
+        return "ids"  # a tie too: hand-typed rows are the likelier minority
     return "numbers" if counts["numbers"] else "empty"
 
 
