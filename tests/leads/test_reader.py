@@ -191,3 +191,14 @@ def test_rows_read_counts_every_record() -> None:
     result = read(data, region="GB")
     assert result.rows_read == 5
     assert skipped(result) == {1: "pre_header_row", 2: "pre_header_row", 5: "blank_row"}
+
+
+def test_a_header_row_beyond_the_tab_says_so_and_names_no_columns() -> None:
+    data = body(["Name", "Email"], ["Ana", "ana@example.com"])
+    refused = read_sheet(data, SheetSettings(header_row=7))
+    assert refused.status == "rejected"
+    (error,) = refused.file_errors
+    assert error.code == "required_columns_missing"
+    assert error.message.startswith("Row 7 is set as this sheet's header row")
+    assert "only 2 rows" in error.message
+    assert (refused.header_row, refused.columns) == (None, [])

@@ -194,6 +194,8 @@ def header_candidate(
     finally:
         stream.seek(start)
     index = find_header(head, settings)
+    if index is None and settings.header_row is not None:
+        return None  # the set row is not in the tab: its message says so
     if index is None:
         filled = [sum(1 for cell in record if clean(cell)) for record in head]
         if not filled or not max(filled[:HEADER_SCAN_ROWS]):
@@ -250,6 +252,14 @@ class _Scan:
         if index is None:
             self._alone()
             self._drain(records)
+            set_row = self.settings.header_row
+            if set_row is not None:
+                raise SyncFailure(
+                    "required_columns_missing",
+                    f"Row {set_row} is set as this sheet's header row, but the tab "
+                    f"has only {len(head)} rows. Correct the header row in the "
+                    "sheet's reading settings, or leave it empty to find it.",
+                )
             raise SyncFailure("required_columns_missing")
         header, data = head[index], head[index + 1 :]
         layout = map_columns(
