@@ -58,6 +58,11 @@ def test_add_stores_an_explicit_gid_and_is_due_at_once(
             InvalidInput,
             "both name the column",
         ),
+        (
+            {"url": URL, "label": "x", "column_map": {"email": "📧"}},
+            InvalidInput,
+            "no letter or digit",
+        ),
         ({"url": URL, "label": "x", "region": "XX"}, InvalidInput, "region"),
         ({"url": URL, "label": "x", "timezone": "Mars/Base"}, InvalidInput, "zone"),
     ],

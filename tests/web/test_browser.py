@@ -299,3 +299,41 @@ def test_the_api_reference_renders_without_the_internet(page: Page) -> None:
     page.goto("/docs")
     expect(page.get_by_role("heading", name=re.compile("^leadsync"))).to_be_visible()
     expect(page.get_by_text("/api/leads/export.csv")).to_be_visible()
+
+
+def test_columns_a_column_map_cannot_tell_apart_cannot_be_chosen(
+    page: Page, site: Site
+) -> None:
+    """Two columns of one header, or a header without letters, cannot be named
+    in a column map: their selects say why. A column read by its header's name
+    cannot be turned into an extra column: the preview says how to move it."""
+    sid = spreadsheet_id("twinheaders")
+    site.fake.put(
+        sid,
+        "0",
+        "Contact,Phone,Phone,📧,E-mail\n"
+        "Ana,+44 7700 900101,+44 7700 900102,x,ana@example.com\n".encode(),
+    )
+    log_in(page, site.tokens["editor"])
+    open_tab(page, "Lead sources")
+    page.get_by_label("Sheet URL").fill(sheet_url(sid))
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview")
+    for letter, header in (("B", "Phone"), ("C", "Phone"), ("D", "📧")):
+        expect(
+            preview.get_by_label(f"Column {letter} ({header}) becomes")
+        ).to_be_disabled()
+    expect(preview).to_contain_text("Another column has the same header")
+    expect(preview).to_contain_text("has no letter or digit")
+
+    email = preview.get_by_label("Column E (E-mail) becomes")
+    expect(email).to_have_value("email")
+    email.select_option("")
+    expect(preview.get_by_role("status")).to_contain_text(
+        "Column E is read as email from its header's name"
+    )
+    expect(preview.get_by_label("Column E (E-mail) becomes")).to_have_value("email")
+    preview.get_by_label("Column A (Contact) becomes").select_option("email")
+    expect(preview.get_by_label("Column A (Contact) becomes")).to_have_value("email")
+    expect(preview.get_by_label("Column E (E-mail) becomes")).to_have_value("")
+    expect(preview.get_by_role("status")).to_have_count(0)

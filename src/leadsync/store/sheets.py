@@ -100,6 +100,11 @@ def _clean_column_map(value: Any) -> dict[str, str]:
             )
         if not isinstance(header, str) or not header.strip():
             raise InvalidInput(f"column_map: the header for {field!r} must be text")
+        if not normalize_header(header):
+            raise InvalidInput(
+                f"column_map: the header {header.strip()!r} for {field!r} has no "
+                "letter or digit, so no column can be told by it: rename the column"
+            )
         cleaned[field] = header.strip()
     by_header: dict[str, str] = {}
     for field, header in cleaned.items():

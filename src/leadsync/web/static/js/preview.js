@@ -39,21 +39,43 @@ function table(caption, headers, rows) {
   );
 }
 
-// One select per column; a column without a header cannot be named in a column map.
-function becomes(column, onMap) {
-  const select = el(
-    "select",
-    { "aria-label": `Column ${column.letter} (${column.header || "no header"}) becomes` },
-    ...BECOMES.map(([value, text]) => el("option", { value }, text)),
-  );
+// A header as the reader compares it (leads/header.py normalize_header).
+export function headerKey(text) {
+  return text
+    .normalize("NFC")
+    .replace(/[\u200b-\u200f\u2060\ufeff]/g, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+// Why a column cannot be named in a column map (which names columns by header),
+// or null when it can.
+function unmappable(column, keys) {
+  const key = headerKey(column.header);
+  if (!key) return "Its header has no letter or digit: give it a name in the sheet to choose here.";
+  if (keys.get(key) > 1) return `Another column has the same header: rename one in the sheet to choose between them.`;
+  return null;
+}
+
+// One select per column, and the reason when it cannot be changed.
+function becomes(column, onMap, keys) {
+  const label = `Column ${column.letter} (${column.header || "no header"}) becomes`;
+  const select = el("select", { "aria-label": label }, ...BECOMES.map(([value, text]) => el("option", { value }, text)));
   select.value = column.field || "";
-  if (!onMap || !column.header.trim()) select.disabled = true;
-  else select.addEventListener("change", () => onMap(column, select.value));
+  const why = onMap ? unmappable(column, keys) : null;
+  if (!onMap || why) {
+    select.disabled = true;
+    if (why) return el("span", {}, select, el("span", { class: "help" }, ` ${why}`));
+    return select;
+  }
+  select.addEventListener("change", () => onMap(column, select.value));
   return select;
 }
 
 function columns(result, onMap) {
-  const rows = result.columns.map((c) => [c.letter, c.header, becomes(c, onMap)]);
+  const keys = new Map();
+  for (const c of result.columns) keys.set(headerKey(c.header), (keys.get(headerKey(c.header)) || 0) + 1);
+  const rows = result.columns.map((c) => [c.letter, c.header, becomes(c, onMap, keys)]);
   return table("How each column maps", ["Column", "Header", "Becomes"], rows);
 }
 
@@ -75,10 +97,12 @@ function skipped(result) {
   return el("div", {}, el("h3", {}, "What would be skipped"), el("ul", {}, ...items));
 }
 
-// onMap(column, field) is called when a column is set to another field.
-export function renderPreview(result, onMap = null) {
+// onMap(column, field) is called when a column is set to another field; note is
+// a sentence to show first (e.g. why a choice did not stick).
+export function renderPreview(result, onMap = null, note = "") {
   const section = document.getElementById("preview");
   const body = clear(document.getElementById("preview-body"));
+  if (note) body.append(el("p", { class: "error", role: "status" }, note));
   if (result.status !== "ok") {
     body.append(el("p", { class: "error" }, "This sheet cannot be read:"), el("ul", {}, ...result.file_errors.map((e) => el("li", {}, e.message))));
     if (result.columns.length > 0) {

@@ -3,7 +3,7 @@
 // sheet's column map is set in the preview, one column at a time.
 import { api } from "./api.js";
 import { announce } from "./dom.js";
-import { focusColumn, renderPreview } from "./preview.js";
+import { focusColumn, headerKey, renderPreview } from "./preview.js";
 import { urlProblem } from "./sheeturl.js";
 
 const FIELDS = ["url", "label", "region", "locale", "timezone", "header_row"];
@@ -114,14 +114,24 @@ export class SheetForm {
   // A column set to another field in the preview: that field now comes from this
   // column (and from no other), and the preview runs again.
   async mapColumn(column, field) {
-    const map = Object.fromEntries(Object.entries(this.columnMap).filter(([name, header]) => header !== column.header && name !== field));
+    const key = headerKey(column.header);
+    const map = Object.fromEntries(Object.entries(this.columnMap).filter(([name, header]) => headerKey(header) !== key && name !== field));
     if (field) map[field] = column.header;
     this.columnMap = map;
-    await this.preview();
-    focusColumn(column.letter);
+    const result = await this.preview((shown) => {
+      const now = shown.columns.find((c) => c.letter === column.letter);
+      if (!now || (now.field || "") === field) return "";
+      // A column read by its header's name keeps that field until another column
+      // is chosen for it: a column map names columns, it cannot exclude one.
+      return now.field
+        ? `Column ${column.letter} is read as ${now.field} from its header's name. To read ${now.field} from another column, choose it there.`
+        : `Column ${column.letter} could not be read as ${field}.`;
+    });
+    if (result) focusColumn(column.letter);
   }
 
-  async preview() {
+  // Runs the preview; noteFor(result) may give a sentence to show above it.
+  async preview(noteFor = null) {
     const values = this.values();
     const problems = this.problems(values);
     delete problems.label; // a preview needs no label yet
@@ -131,8 +141,10 @@ export class SheetForm {
     delete body.customer_id;
     announce("Reading the sheet…");
     try {
-      renderPreview(await api("POST", "/api/sheets/preview", body), (column, field) => this.mapColumn(column, field));
+      const result = await api("POST", "/api/sheets/preview", body);
+      renderPreview(result, (column, field) => this.mapColumn(column, field), noteFor ? noteFor(result) : "");
       this.clearErrors();
+      return result;
     } catch (error) {
       this.showServerError(error);
     }
