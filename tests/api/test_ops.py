@@ -39,7 +39,13 @@ def test_openapi_and_docs(quiet_client: TestClient) -> None:
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.text[:200_000]
     assert quiet_client.get("/docs/static/swagger-ui.css").status_code == 200
+    assert quiet_client.get("/docs/static/__init__.py").status_code == 404
     assert quiet_client.get("/redoc").status_code == 404
+    # "Authorize" in the reference sends the token with every /api operation.
+    schema = quiet_client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert schema["paths"]["/api/leads"]["get"]["security"] == [{"bearer": []}]
+    assert "security" not in schema["paths"]["/healthz"]["get"]
     paths = quiet_client.get("/openapi.json").json()["paths"]
     for path in (
         "/api/customers",
