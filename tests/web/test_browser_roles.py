@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from leadsync.sync.run import sync_sheet
+from tests.conftest import spreadsheet_id
 from tests.helpers import register, stored
 from tests.web.conftest import Site
 from tests.web.pages import (
@@ -122,3 +123,51 @@ def test_a_phone_sized_window_needs_no_sideways_scrolling(
     open_tab(page, "Lead sources")
     expect(sheet_row(page, "Website form")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_recent_syncs_show_why_rows_were_skipped_and_follow_new_syncs(
+    page: Page, site: Site
+) -> None:
+    """A sheet's recent syncs and, for the last one, which rows were skipped and
+    why and which cells warned; the open panel follows a sync that finishes."""
+    body = (
+        LEADS_CSV
+        + b"Test Lead,test@test.com,,2024-03-05,x,y\n"
+        + b"Dora,,,2024-03-06,x,y\n"
+        + b"EVA STONE,eva@example.com,,2024-03-07,x,y\n"
+    )
+    sheet = register(
+        site.sessions, site.fake, site.customer_id, "runs", body, label="Runs sheet"
+    )
+    assert sync_sheet(site.sessions, sheet, site.settings).status == "ok"
+    log_in(page, site.tokens["editor"])
+    open_tab(page, "Lead sources")
+    row = sheet_row(page, "Runs sheet")
+    row.get_by_role("button", name="Recent syncs").click()
+
+    title = "Recent syncs of “Runs sheet”"
+    panel = page.get_by_role("region", name=title)
+    expect(panel.get_by_role("heading", name=title)).to_be_focused()
+    runs = panel.get_by_role("table", name="Recent syncs, newest first")
+    expect(runs.get_by_role("row")).to_have_count(2)  # header + one run
+    expect(runs).to_contain_text("4 leads")
+    expect(panel).to_contain_text("test leads: row 5")
+    expect(panel).to_contain_text("rows without an email or phone number: row 6")
+    expect(panel).to_contain_text("Row 7, column A: name re-cased")
+
+    site.fake.put(spreadsheet_id("runs"), "0", LEADS_CSV)
+    row.get_by_role("button", name="Sync now").click()
+    expect(runs.get_by_role("row")).to_have_count(3)  # no reload
+    expect(runs.get_by_role("row").nth(1)).to_contain_text("1 no longer in sheet")
+    expect(panel).to_contain_text("No row was skipped and no cell had a warning.")
+
+
+def test_a_viewer_sees_a_sheets_recent_syncs(page: Page, site: Site) -> None:
+    _synced(site, label="Seen by viewers")
+    log_in(page, site.tokens["viewer"])
+    open_tab(page, "Lead sources")
+    sheet_row(page, "Seen by viewers").get_by_role(
+        "button", name="Recent syncs"
+    ).click()
+    panel = page.get_by_role("region", name="Recent syncs of “Seen by viewers”")
+    expect(panel.get_by_role("table")).to_contain_text("3 leads")

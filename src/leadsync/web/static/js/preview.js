@@ -4,7 +4,7 @@
 import { announce, clear, el } from "./dom.js";
 
 const FIRST_ROWS = 5;
-const SKIP_WORDS = {
+export const SKIP_WORDS = {
   blank_row: "empty rows",
   pre_header_row: "rows above the header (titles, notes)",
   repeated_header: "the header repeated further down",
@@ -92,7 +92,7 @@ function skipped(result) {
     byReason.set(reason, [...(byReason.get(reason) || []), row]);
   }
   const items = [...byReason].map(([reason, rows]) =>
-    el("li", {}, `${rows.length} skipped: ${SKIP_WORDS[reason] || reason} (rows ${rows.slice(0, 10).join(", ")}${rows.length > 10 ? ", …" : ""})`),
+    el("li", {}, `${rows.length} skipped: ${SKIP_WORDS[reason] || reason} (${rows.length === 1 ? "row" : "rows"} ${rows.slice(0, 10).join(", ")}${rows.length > 10 ? ", …" : ""})`),
   );
   return el("div", {}, el("h3", {}, "What would be skipped"), el("ul", {}, ...items));
 }

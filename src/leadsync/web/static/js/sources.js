@@ -4,6 +4,7 @@ import { api, query } from "./api.js";
 import { canWrite, chooseCustomer } from "./customer.js";
 import { announce, clear, el, link } from "./dom.js";
 import { ago, countsText, errorText, sheetLink, statusWord, timeElement } from "./format.js";
+import { refreshRuns, showRuns } from "./runs.js";
 import { SheetForm } from "./sourceform.js";
 import { SyncWatch } from "./syncwatch.js";
 
@@ -20,6 +21,7 @@ async function refetch() {
     body.append(el("tr", {}, el("td", { colspan: 6 }, "No sheets yet. Add one below.")));
   }
   watch.update(items.map((sheet) => sheet.sync_state));
+  await refreshRuns(items);
   return items;
 }
 
@@ -33,19 +35,25 @@ function row(sheet) {
     el("td", { "data-label": "Link" }, link(sheetLink(sheet), "Open in Google Sheets")),
     el("td", { "data-label": "Enabled" }, sheet.enabled ? "Yes" : "No (not syncing)"),
     el("td", { "data-label": "Last sync" }, timeElement(state && state.last_sync_at, ago(state && state.last_sync_at))),
-    stateCell(state),
+    stateCell(state, sheet, labelId),
     canWrite ? actions(sheet, labelId) : null,
   );
 }
 
-function stateCell(state) {
+function stateCell(state, sheet, labelId) {
   const error = errorText(state);
+  const details = el(
+    "button",
+    { type: "button", class: "small link", "aria-describedby": labelId, onclick: () => showRuns(sheet).catch((e) => announce(e.message, status)) },
+    "Recent syncs",
+  );
   return el(
     "td",
     { "data-label": "Status", class: "state" },
     el("span", { class: `badge ${state ? state.status : "never"}` }, statusWord(state)),
     el("span", { class: "counts" }, countsText(state)),
     error ? el("p", { class: "error" }, error) : null,
+    details,
   );
 }
 
