@@ -171,3 +171,46 @@ def test_a_viewer_sees_a_sheets_recent_syncs(page: Page, site: Site) -> None:
     ).click()
     panel = page.get_by_role("region", name="Recent syncs of “Seen by viewers”")
     expect(panel.get_by_role("table")).to_contain_text("3 leads")
+
+
+def test_a_leads_details_show_its_other_columns_warnings_and_changes(
+    page: Page, site: Site
+) -> None:
+    """The name opens every value of the lead: the form's other answers, its
+    warnings and the history of its values, by a sync or a person."""
+    body = (
+        b"Name,Email,Phone,Budget,What project?\n"
+        b"ANA LIMA,ana@example.com,+44 7700 900101,5000,Kitchen\n"
+    )
+    sheet = register(
+        site.sessions, site.fake, site.customer_id, "details", body, label="Forms"
+    )
+    assert sync_sheet(site.sessions, sheet, site.settings).status == "ok"
+    site.fake.put(
+        spreadsheet_id("details"),
+        "0",
+        body.replace(b"+44 7700 900101", b"+44 7700 900199"),
+    )
+    assert sync_sheet(site.sessions, sheet, site.settings).status == "ok"
+    log_in(page, site.tokens["editor"])
+    notes = page.get_by_role("textbox", name="Notes for Ana Lima")
+    notes.fill("called")
+    notes.press("Enter")
+    notes.blur()
+    expect(page.locator("#announce")).to_have_text("Saved notes of Ana Lima.")
+
+    page.get_by_role("button", name="Details of Ana Lima").click()
+    details = page.get_by_role("region", name="Lead: Ana Lima")
+    expect(details.get_by_role("heading", name="Lead: Ana Lima")).to_be_focused()
+    expect(details).to_contain_text("Forms, row 2")
+    expect(details).to_contain_text("Budget")
+    expect(details).to_contain_text("Kitchen")
+    expect(details).to_contain_text("name re-cased")
+    changes = details.locator("ul").last
+    expect(changes).to_contain_text(
+        "Phone “+447700900101” → “+447700900199”, by a sync"
+    )
+    expect(changes).to_contain_text("Notes (empty) → “called”, by a person")
+    details.get_by_role("button", name="Close").click()
+    expect(details).to_be_hidden()
+    expect(page.locator("#leads-title")).to_be_focused()

@@ -41,21 +41,27 @@ function notesCell(lead, context, row) {
   return el("td", { "data-label": "Notes", class: "notes" }, input);
 }
 
-function nameCell(lead) {
+// The name opens the lead's details (every value, its other columns, its history).
+function nameCell(lead, context) {
   const missing = lead.missing_since
     ? el("span", { class: "badge missing", title: `Gone from the sheet since ${lead.missing_since}` }, "no longer in sheet")
     : null;
-  return el("td", { "data-label": "Name" }, el("span", { class: "name" }, lead.name || ""), missing);
+  const open = el(
+    "button",
+    { type: "button", class: "name lead-open", "aria-label": `Details of ${who(lead)}`, onclick: () => context.onDetails(lead.id) },
+    lead.name || "(no name)",
+  );
+  return el("td", { "data-label": "Name" }, open, missing);
 }
 
-// context: { canWrite, sheetNames: Map(id -> label) }
+// context: { canWrite, sheetNames: Map(id -> label), onDetails(leadId) }
 export function leadRow(lead, context) {
   let tr = null;
   const current = () => tr;
   tr = el(
     "tr",
     { "data-lead-id": lead.id, class: lead.missing_since ? "missing" : null },
-    nameCell(lead),
+    nameCell(lead, context),
     el("td", { "data-label": "Email" }, lead.email || ""),
     el("td", { "data-label": "Phone" }, lead.phone || ""),
     el("td", { "data-label": "Channel" }, lead.channel || ""),

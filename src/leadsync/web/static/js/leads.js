@@ -5,6 +5,7 @@ import { drawChart } from "./chart.js";
 import { canWrite, chooseCustomer } from "./customer.js";
 import { announce, clear, el } from "./dom.js";
 import { ago, countsText, errorText, statusWord, timeElement } from "./format.js";
+import { hideLead, refreshLead, showLead } from "./leaddetails.js";
 import { leadRow } from "./leadrow.js";
 import { isBusy, SyncWatch } from "./syncwatch.js";
 
@@ -59,7 +60,8 @@ function showStates(states) {
 async function loadLeads() {
   const params = { ...filters(), cursor: page.cursors[page.index], limit: PAGE_SIZE };
   const data = await api("GET", `/api/leads${query(params)}`);
-  const context = { canWrite, sheetNames };
+  const onDetails = (id) => showLead(id, sheetNames).catch((error) => announce(error.message));
+  const context = { canWrite, sheetNames, onDetails };
   const body = clear(document.querySelector("#leads tbody"));
   body.append(...data.items.map((lead) => leadRow(lead, context)));
   if (data.items.length === 0) body.append(el("tr", {}, el("td", { colspan: 9 }, "No leads match.")));
@@ -67,7 +69,8 @@ async function loadLeads() {
   $("prev-page").disabled = page.index === 0;
   $("next-page").disabled = !page.next;
   $("page-number").textContent = `Page ${page.index + 1}`;
-  $("leads-status").textContent = `${data.items.length} leads on this page.`;
+  const n = data.items.length;
+  $("leads-status").textContent = `${n} ${n === 1 ? "lead" : "leads"} on this page.`;
   showStates(data.sync_state);
   watch.update(data.sync_state);
 }
@@ -117,6 +120,7 @@ async function refetchAll() {
   await loadSheets();
   exportLink();
   await Promise.all([loadLeads(), loadChart()]);
+  await refreshLead(sheetNames);
 }
 
 async function show(chosen) {
@@ -129,6 +133,10 @@ async function show(chosen) {
 }
 
 function wire() {
+  $("lead-details-close").addEventListener("click", () => {
+    hideLead();
+    $("leads-title").focus();
+  });
   filtersForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     page.cursors = [null];

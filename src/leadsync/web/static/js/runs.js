@@ -7,7 +7,7 @@ import { ago, countsText, statusWord, timeElement } from "./format.js";
 import { SKIP_WORDS } from "./preview.js";
 
 const RUNS = 10;
-const WARNING_WORDS = {
+export const WARNING_WORDS = {
   phone_sci_notation_recovered: "phone shown as 1.2E+10, read in full",
   phone_precision_lost: "phone shown as 1.2E+10 lost digits: not read",
   phone_country_code_without_plus: "phone with a country code but no +, read as international",
