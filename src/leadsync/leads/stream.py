@@ -305,8 +305,8 @@ class _Scan:
         else:
             self._join(rows)
         self.summary.columns, self.summary.warnings = rows.columns_and_warnings()
+        pending = self.summary.pending  # the other part's, when split
         for column, count in rows.reader.pending.items():
-            pending = self.summary.pending
             pending[column] = pending.get(column, 0) + count
 
     def _join(self, rows: _Rows) -> None:
