@@ -337,3 +337,11 @@ def test_columns_a_column_map_cannot_tell_apart_cannot_be_chosen(
     expect(preview.get_by_label("Column A (Contact) becomes")).to_have_value("email")
     expect(preview.get_by_label("Column E (E-mail) becomes")).to_have_value("")
     expect(preview.get_by_role("status")).to_have_count(0)
+
+    # Another link: that preview goes, and so do the columns chosen in it.
+    page.get_by_label("Sheet URL").fill(sheet_url(spreadsheet_id("othertab")))
+    expect(preview).to_be_hidden()
+    page.get_by_label("Sheet URL").fill(sheet_url(sid))
+    page.get_by_role("button", name="Preview").click()
+    expect(preview.get_by_label("Column A (Contact) becomes")).to_have_value("")
+    expect(preview.get_by_label("Column E (E-mail) becomes")).to_have_value("email")

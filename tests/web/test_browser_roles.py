@@ -155,22 +155,47 @@ def test_recent_syncs_show_why_rows_were_skipped_and_follow_new_syncs(
     expect(panel).to_contain_text("rows without an email or phone number: row 6")
     expect(panel).to_contain_text("Row 7, column A: name re-cased")
 
-    site.fake.put(spreadsheet_id("runs"), "0", LEADS_CSV)
+    # An unchanged run reads nothing new: the last read's samples stay shown.
     row.get_by_role("button", name="Sync now").click()
     expect(runs.get_by_role("row")).to_have_count(3)  # no reload
+    expect(runs.get_by_role("row").nth(1)).to_contain_text("Unchanged")
+    expect(panel).to_contain_text("The sheet has not changed since")
+    expect(panel).to_contain_text("test leads: row 5")
+
+    site.fake.put(spreadsheet_id("runs"), "0", LEADS_CSV)
+    row.get_by_role("button", name="Sync now").click()
+    expect(runs.get_by_role("row")).to_have_count(4)
     expect(runs.get_by_role("row").nth(1)).to_contain_text("1 no longer in sheet")
+    expect(panel).to_contain_text("No row was skipped and no cell had a warning.")
+
+    site.fake.put(spreadsheet_id("runs"), "0", LEADS_CSV, mode="private")
+    row.get_by_role("button", name="Sync now").click()
+    expect(runs.get_by_role("row")).to_have_count(5)
+    expect(panel).to_contain_text("The last sync failed, so it read nothing")
     expect(panel).to_contain_text("No row was skipped and no cell had a warning.")
 
 
 def test_a_viewer_sees_a_sheets_recent_syncs(page: Page, site: Site) -> None:
-    _synced(site, label="Seen by viewers")
+    """Viewers see runs too; column-level warnings come once per kind, with the
+    columns they concern, before the cells."""
+    body = (
+        b"Name,Email,Budget,Project\n"
+        b"ANA LIMA,ana@example.com,5000,Kitchen\n"
+        b"Bo Li,bo@example.com,,\n"
+    )
+    sheet = register(
+        site.sessions, site.fake, site.customer_id, "wide", body, label="Wide"
+    )
+    assert sync_sheet(site.sessions, sheet, site.settings).status == "ok"
     log_in(page, site.tokens["viewer"])
     open_tab(page, "Lead sources")
-    sheet_row(page, "Seen by viewers").get_by_role(
-        "button", name="Recent syncs"
-    ).click()
-    panel = page.get_by_role("region", name="Recent syncs of “Seen by viewers”")
-    expect(panel.get_by_role("table")).to_contain_text("3 leads")
+    sheet_row(page, "Wide").get_by_role("button", name="Recent syncs").click()
+    panel = page.get_by_role("region", name="Recent syncs of “Wide”")
+    expect(panel.get_by_role("table")).to_contain_text("2 leads")
+    expect(panel).to_contain_text(
+        "C, D: kept as an extra column (its header names no lead field)"
+    )
+    expect(panel).to_contain_text("Row 2, column A: name re-cased")
 
 
 def test_a_leads_details_show_its_other_columns_warnings_and_changes(
@@ -193,12 +218,6 @@ def test_a_leads_details_show_its_other_columns_warnings_and_changes(
     )
     assert sync_sheet(site.sessions, sheet, site.settings).status == "ok"
     log_in(page, site.tokens["editor"])
-    notes = page.get_by_role("textbox", name="Notes for Ana Lima")
-    notes.fill("called")
-    notes.press("Enter")
-    notes.blur()
-    expect(page.locator("#announce")).to_have_text("Saved notes of Ana Lima.")
-
     page.get_by_role("button", name="Details of Ana Lima").click()
     details = page.get_by_role("region", name="Lead: Ana Lima")
     expect(details.get_by_role("heading", name="Lead: Ana Lima")).to_be_focused()
@@ -210,7 +229,16 @@ def test_a_leads_details_show_its_other_columns_warnings_and_changes(
     expect(changes).to_contain_text(
         "Phone “+447700900101” → “+447700900199”, by a sync"
     )
+
+    # A note saved in the table shows in the open panel, focus stays in the table.
+    notes = page.get_by_role("textbox", name="Notes for Ana Lima")
+    notes.fill("called")
+    notes.press("Enter")
+    expect(page.locator("#announce")).to_have_text("Saved notes of Ana Lima.")
     expect(changes).to_contain_text("Notes (empty) → “called”, by a person")
+    expect(details).to_contain_text("Notescalled")
+    expect(page.get_by_role("textbox", name="Notes for Ana Lima")).to_be_focused()
+
     details.get_by_role("button", name="Close").click()
     expect(details).to_be_hidden()
-    expect(page.locator("#leads-title")).to_be_focused()
+    expect(page.get_by_role("button", name="Details of Ana Lima")).to_be_focused()

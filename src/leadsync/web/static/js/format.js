@@ -40,6 +40,8 @@ const STATUS_WORDS = {
   queued: "Queued",
   running: "Syncing…",
   ok: "OK",
+  unchanged: "Unchanged",
+  ignored: "Older copy, not applied",
   failed: "Failed",
 };
 

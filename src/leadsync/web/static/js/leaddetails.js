@@ -34,7 +34,7 @@ function change(item) {
   return el("li", {}, timeElement(item.changed_at, ago(item.changed_at)), `: ${field} ${from} → ${to}, by ${by}`);
 }
 
-export async function showLead(id, sheetNames) {
+export async function showLead(id, sheetNames, { focus = true } = {}) {
   const [lead, history] = await Promise.all([api("GET", `/api/leads/${id}`), api("GET", `/api/leads/${id}/history`)]);
   shown = id;
   const who = lead.name || lead.email || lead.phone || `Lead ${lead.id}`;
@@ -54,6 +54,8 @@ export async function showLead(id, sheetNames) {
       ["First seen", lead.first_seen_at ? ago(lead.first_seen_at) : null],
       ["Last seen in the sheet", lead.last_seen_at ? ago(lead.last_seen_at) : null],
       ["No longer in the sheet since", lead.missing_since ? ago(lead.missing_since) : null],
+      ["Status", lead.status],
+      ["Notes", lead.notes],
     ]),
     el("h3", {}, "Other columns of its row"),
     list(Object.entries(lead.extra || {})),
@@ -65,19 +67,26 @@ export async function showLead(id, sheetNames) {
     history.items.length ? el("ul", {}, ...history.items.map(change)) : el("p", {}, "No value has changed since it was first read."),
   );
   document.getElementById("lead-details").hidden = false;
-  document.getElementById("lead-details-title").focus();
-  announce(`Details of ${who}.`);
+  if (focus) {
+    document.getElementById("lead-details-title").focus();
+    announce(`Details of ${who}.`);
+  }
 }
 
-// After the leads are fetched again: the shown lead again (it may have changed).
-export async function refreshLead(sheetNames) {
+// After the leads are fetched again, or one was saved: the shown lead again (it
+// may have changed), focus left where it was. Only ``id``, when given.
+export async function refreshLead(sheetNames, id = null) {
   if (shown === null || document.getElementById("lead-details").hidden) return;
-  const title = document.activeElement;
-  await showLead(shown, sheetNames).catch(() => hideLead());
-  if (title instanceof HTMLElement) title.focus();
+  if (id !== null && id !== shown) return;
+  const focused = document.activeElement;
+  await showLead(shown, sheetNames, { focus: false }).catch(() => hideLead());
+  if (focused instanceof HTMLElement && focused.isConnected) focused.focus();
 }
 
+// Closes the panel; gives the id of the lead it showed (to focus its row again).
 export function hideLead() {
+  const id = shown;
   shown = null;
   document.getElementById("lead-details").hidden = true;
+  return id;
 }

@@ -13,8 +13,17 @@ function who(lead) {
 async function save(lead, change, row, context) {
   try {
     const updated = await api("PATCH", `/api/leads/${lead.id}`, change);
-    row.replaceWith(leadRow(updated, context));
+    const had = document.activeElement;
+    const fresh = leadRow(updated, context);
+    row.replaceWith(fresh);
+    if (had && row.contains(had)) {
+      // The control that was used, in the row drawn again.
+      const label = had.getAttribute("aria-label");
+      const again = label ? [...fresh.querySelectorAll("[aria-label]")].find((n) => n.getAttribute("aria-label") === label) : null;
+      if (again) again.focus();
+    }
     announce(`Saved ${Object.keys(change)[0]} of ${who(updated)}.`);
+    await context.onSaved(lead.id);
   } catch (error) {
     announce(`Not saved: ${error.message}`);
     row.replaceWith(leadRow(lead, context));
@@ -48,13 +57,19 @@ function nameCell(lead, context) {
     : null;
   const open = el(
     "button",
-    { type: "button", class: "name lead-open", "aria-label": `Details of ${who(lead)}`, onclick: () => context.onDetails(lead.id) },
+    {
+      type: "button",
+      class: "name lead-open",
+      // The visible text first (it is what voice control users say).
+      "aria-label": lead.name ? `Details of ${lead.name}` : `Details of (no name), ${who(lead)}`,
+      onclick: () => context.onDetails(lead.id),
+    },
     lead.name || "(no name)",
   );
   return el("td", { "data-label": "Name" }, open, missing);
 }
 
-// context: { canWrite, sheetNames: Map(id -> label), onDetails(leadId) }
+// context: { canWrite, sheetNames: Map(id -> label), onDetails(leadId), onSaved(leadId) }
 export function leadRow(lead, context) {
   let tr = null;
   const current = () => tr;

@@ -61,7 +61,8 @@ async function loadLeads() {
   const params = { ...filters(), cursor: page.cursors[page.index], limit: PAGE_SIZE };
   const data = await api("GET", `/api/leads${query(params)}`);
   const onDetails = (id) => showLead(id, sheetNames).catch((error) => announce(error.message));
-  const context = { canWrite, sheetNames, onDetails };
+  const onSaved = (id) => refreshLead(sheetNames, id);
+  const context = { canWrite, sheetNames, onDetails, onSaved };
   const body = clear(document.querySelector("#leads tbody"));
   body.append(...data.items.map((lead) => leadRow(lead, context)));
   if (data.items.length === 0) body.append(el("tr", {}, el("td", { colspan: 9 }, "No leads match.")));
@@ -125,6 +126,7 @@ async function refetchAll() {
 
 async function show(chosen) {
   customer = chosen;
+  hideLead(); // another customer's lead must not stay on screen
   if (watch) watch.stop();
   watch = new SyncWatch({ customerId: customer.id, onStates: showStates, onDone: refetchAll });
   page.cursors = [null];
@@ -134,8 +136,9 @@ async function show(chosen) {
 
 function wire() {
   $("lead-details-close").addEventListener("click", () => {
-    hideLead();
-    $("leads-title").focus();
+    const id = hideLead();
+    const opener = document.querySelector(`tr[data-lead-id="${id}"] button.lead-open`);
+    (opener || $("leads-title")).focus();
   });
   filtersForm.addEventListener("submit", async (event) => {
     event.preventDefault();

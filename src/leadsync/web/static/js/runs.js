@@ -35,6 +35,7 @@ export const WARNING_WORDS = {
   row_wider_than_header: "a value beyond the last named column, kept",
   duplicate_in_batch: "another row has the same lead: merged",
   duplicate_header: "a column repeats another's header",
+  unmapped_column: "kept as an extra column (its header names no lead field)",
   unnamed_column_with_data: "a column without a header has data, kept",
   mapped_field_missing: "a column the sheet had before is gone: its values are kept",
   lead_rekeyed: "a lead's key changed kind: the same lead was kept",
@@ -51,7 +52,7 @@ export async function showRuns(sheet, { focus = true } = {}) {
   document.getElementById("runs-title").textContent = `Recent syncs of “${sheet.label}”`;
   const body = clear(document.getElementById("runs-body"));
   if (items.length === 0) body.append(el("p", {}, "This sheet has not been synced yet."));
-  else body.append(runsTable(items), ...details(items.find((run) => run.finished_at)));
+  else body.append(runsTable(items), ...details(items));
   section.hidden = false;
   if (focus) {
     document.getElementById("runs-title").focus();
@@ -92,12 +93,24 @@ function runsTable(runs) {
   );
 }
 
-// The newest finished run's samples: skipped rows by reason, and warnings.
-function details(run) {
-  if (!run) return [];
+// The samples of the newest run that read the sheet (an unchanged run reads
+// nothing new and a failed one nothing at all): skipped rows by reason, warnings.
+function details(runs) {
+  const run = runs.find((r) => r.status === "ok");
+  const newest = runs.find((r) => r.finished_at);
+  const parts = [];
+  if (newest && newest.status === "failed") {
+    parts.push(el("p", { class: "error" }, `The last sync failed, so it read nothing: ${newest.error_message || newest.error_code}`));
+  } else if (newest && newest.status === "unchanged") {
+    parts.push(el("p", {}, "The sheet has not changed since the sync below read it."));
+  }
+  if (!run) {
+    parts.push(el("p", {}, `None of the last ${runs.length} syncs read the sheet.`));
+    return parts;
+  }
   const skipped = run.samples.skipped || [];
   const warnings = run.samples.warnings || [];
-  const parts = [el("h3", {}, `In the last finished sync (${ago(run.finished_at)})`)];
+  parts.push(el("h3", {}, `In the last sync that read the sheet (${ago(run.finished_at)})`));
   if (skipped.length === 0 && warnings.length === 0) {
     parts.push(el("p", {}, "No row was skipped and no cell had a warning."));
     return parts;
@@ -111,11 +124,22 @@ function details(run) {
       el("ul", {}, ...[...byReason].map(([reason, rows]) => el("li", {}, `${SKIP_WORDS[reason] || reason}: ${rows.length === 1 ? "row" : "rows"} ${rows.join(", ")}`))),
     );
   }
-  if (warnings.length) {
-    const shown = warnings.slice(0, SHOWN_WARNINGS);
-    const total = Math.max(run.counts.warnings, warnings.length);
+  const columns = warnings.filter((w) => !w.row);
+  const cells = warnings.filter((w) => w.row);
+  if (columns.length) {
+    // Column-level warnings once per kind: a wide form has many extra columns.
+    const byCode = new Map();
+    for (const w of columns) byCode.set(w.code, [...(byCode.get(w.code) || []), w.column || w.field]);
     parts.push(
-      el("p", {}, `Cells with a warning${total > shown.length ? ` (the first ${shown.length} of ${total})` : ""}:`),
+      el("p", {}, "Columns:"),
+      el("ul", {}, ...[...byCode].map(([code, names]) => el("li", {}, `${names.filter(Boolean).join(", ") || "the sheet"}: ${WARNING_WORDS[code] || code}`))),
+    );
+  }
+  if (cells.length) {
+    const shown = cells.slice(0, SHOWN_WARNINGS);
+    const more = warnings.length < run.counts.warnings || cells.length > shown.length;
+    parts.push(
+      el("p", {}, `Cells with a warning${more ? ` (the first ${shown.length} of ${run.counts.warnings - columns.length})` : ""}:`),
       el("ul", {}, ...shown.map((w) => el("li", {}, `${where(w)}: ${WARNING_WORDS[w.code] || w.code}`))),
     );
   }

@@ -25,6 +25,12 @@ export class SheetForm {
       this.save();
     });
     this.previewButton.addEventListener("click", () => this.preview());
+    // Columns chosen in a preview belong to the sheet previewed: another link
+    // starts from the saved map (none for a new sheet) and hides that preview.
+    this.input("url").addEventListener("input", () => {
+      this.columnMap = { ...((this.editing && this.editing.column_map) || {}) };
+      hidePreview();
+    });
     this.cancel.addEventListener("click", () => this.reset(true));
   }
 
@@ -135,7 +141,10 @@ export class SheetForm {
     const values = this.values();
     const problems = this.problems(values);
     delete problems.label; // a preview needs no label yet
-    if (!this.showProblems(problems)) return;
+    if (!this.showProblems(problems)) {
+      hidePreview(); // it would show what the form no longer says
+      return;
+    }
     const body = this.body(values);
     delete body.label;
     delete body.customer_id;
