@@ -148,6 +148,30 @@ def test_the_leads_tab_refetches_when_a_sync_finishes(page: Page, site: Site) ->
     expect(page.locator("#sync-running")).to_be_empty()
 
 
+def test_the_leads_tab_refetches_after_a_sync_it_did_not_see_start(
+    page: Page, site: Site
+) -> None:
+    """A scheduled sync (here run by the test, as a worker would) starts and
+    finishes between two looks of an idle page: the page still refetches."""
+    sheet = register(
+        site.sessions, site.fake, site.customer_id, "quiet", LEADS_CSV, label="Quiet"
+    )
+    assert sync_sheet(site.sessions, sheet, site.settings).status == "ok"
+    page.clock.install()
+    log_in(page, site.tokens["viewer"])
+    table = page.get_by_role("table", name="Leads")
+    expect(table.get_by_role("row")).to_have_count(4)
+    site.fake.put(
+        spreadsheet_id("quiet"),
+        "0",
+        LEADS_CSV + b"Dan Wu,dan@example.com,,2024-03-04,Facebook,Spring\n",
+    )
+    assert sync_sheet(site.sessions, sheet, site.settings).status == "ok"
+    expect(table).not_to_contain_text("Dan Wu")
+    page.clock.fast_forward(16_000)  # the idle look
+    expect(table).to_contain_text("Dan Wu")
+
+
 def test_a_hostile_lead_name_is_shown_as_text(page: Page, site: Site) -> None:
     body = LEADS_CSV + f"{HOSTILE},evil@example.com,,2024-03-04,x,y\n".encode()
     sheet = register(site.sessions, site.fake, site.customer_id, "evil", body)
