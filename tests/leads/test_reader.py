@@ -202,3 +202,16 @@ def test_a_header_row_beyond_the_tab_says_so_and_names_no_columns() -> None:
     assert error.message.startswith("Row 7 is set as this sheet's header row")
     assert "only 2 rows" in error.message
     assert (refused.header_row, refused.columns) == (None, [])
+
+
+def test_direction_overrides_are_removed_like_other_invisible_characters() -> None:
+    """U+202E makes "gnp.exe" show as "exe.png": overrides, embeddings and isolates
+    are dropped from every cell, with the usual warning in mapped fields."""
+    data = body(
+        ["Name", "Email", "File"],
+        ["\u202eAna Lima", "ana@example.com", "\u2067gnp.exe\u2069"],
+    )
+    result = read(data, region="GB")
+    lead = lead_at(result, 2)
+    assert (lead.name, lead.extra) == ("Ana Lima", {"File": "gnp.exe"})
+    assert "invisible_chars_removed" in codes_at(result, 2)

@@ -10,10 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Invisible characters removed from every cell. U+200D (zero width joiner) is not in
-# this set: it glues emoji sequences in names and text, so only emails and phones
-# drop it (ZWJ below).
-INVISIBLE = "\u200b\u200c\u200e\u200f\u2060\ufeff"
+# Invisible characters removed from every cell: zero-width characters, direction
+# marks, and the direction embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069), with which "<U+202E>gnp.exe" shows as "exe.png". U+200D (zero
+# width joiner) is not in this set: it glues emoji sequences in names and text, so
+# only emails and phones drop it (ZWJ below).
+INVISIBLE = (
+    "\u200b\u200c\u200e\u200f\u2060\ufeff"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 ZWJ = "\u200d"
 _DROP_INVISIBLE = str.maketrans("", "", INVISIBLE)
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
