@@ -11,14 +11,11 @@ import contextlib
 import csv
 import io
 import json
-import os
 import resource
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import phonenumbers
@@ -45,7 +42,6 @@ def leadsync_syncs(url: str, base_url: str, spreadsheet_id: str) -> dict[str, fl
     with sessions.begin() as session:
         customer = create_customer(session, "Bench", timezone="America/New_York")
         sheet = add_sheet(session, customer.id, url=link, label="big").id
-    helpers = _HelperMemory()
     times: dict[str, float] = {}
     # gid 1: 100 rows appended; gid 2: those, and a trailing space in every row.
     steps = (("first", "0"), ("same_bytes", "0"), ("appended", "1"), ("same_rows", "2"))
@@ -60,7 +56,6 @@ def leadsync_syncs(url: str, base_url: str, spreadsheet_id: str) -> dict[str, fl
         assert outcome.status in ("ok", "unchanged"), outcome.error_code
         new = 100 if name == "appended" else 0
         assert name == "first" or outcome.counts["inserted"] == new
-    times["helper_rss_mb"] = helpers.stop()
     return times
 
 
@@ -68,42 +63,6 @@ def _reset_peak_rss() -> None:
     """Start this process's VmHWM again from its current RSS (Linux 4.0+)."""
     with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")
-
-
-class _HelperMemory(threading.Thread):
-    """The largest peak RSS of this program's descendants while it runs: a read
-    helper lives as long as its read and is the fork server's child, so
-    getrusage(RUSAGE_CHILDREN) never sees it."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak = 0.0
-        self.done = threading.Event()
-        self.start()
-
-    def run(self) -> None:
-        while not self.done.wait(0.02):
-            for pid in _descendants():
-                self.peak = max(self.peak, peak_rss_mb(pid))
-
-    def stop(self) -> float:
-        self.done.set()
-        self.join()
-        return self.peak
-
-
-def _descendants() -> set[int]:
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    mine = {os.getpid()}
-    while grown := {p for p, parent in parents.items() if parent in mine} - mine:
-        mine |= grown
-    return mine - {os.getpid()}
 
 
 def reference(url: str, base_url: str, spreadsheet_id: str) -> dict[str, float]:
