@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.config import Settings
 from leadsync.sheets.fake import FakeGoogle
+from leadsync.store import upsert as upsert_module
 from leadsync.store.models import LeadChange, LeadRecord, LeadSyncState, SyncRun
 from leadsync.sync.run import sync_sheet
 from tests.conftest import FIXTURES
@@ -410,3 +412,44 @@ def test_a_leads_warnings_follow_its_rows_without_counting_as_a_change(
     assert leads["ana@example.com"]["warnings"] == []
     with sessions() as session:
         assert session.scalar(select(func.count(LeadChange.id))) == 0
+
+
+def test_a_big_first_sync_leaves_postgresql_statistics_of_its_leads(
+    pg_sessions: sessionmaker[Session],
+    pg_database: str,
+    fake_google: FakeGoogle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After many new leads the sync runs ANALYZE in its transaction, so the next
+    sync's lookups are planned for the rows there are, on a small sample."""
+    monkeypatch.setattr(upsert_module, "ANALYZE_AFTER", 50)
+    body = "full_name,email\r\n" + "".join(
+        f"Lead {i},lead{i}@example.com\r\n" for i in range(300)
+    )
+    customer = make_customer(pg_sessions, "Stats")
+    sheet = register(pg_sessions, fake_google, customer, "stats", body.encode())
+    with pg_sessions.begin() as session:  # no autovacuum in between
+        session.execute(text("ALTER TABLE leads SET (autovacuum_enabled = false)"))
+    try:
+        settings = Settings(
+            database_url=pg_database, google_sheets_base_url=fake_google.base_url
+        )
+        assert sync_sheet(pg_sessions, sheet, settings).counts["inserted"] == 300
+        with pg_sessions() as session:
+            leads = session.scalar(select(func.count()).select_from(LeadRecord))
+            tuples = session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'leads'")
+            )
+            bounds = session.scalar(
+                text(
+                    "SELECT cardinality(histogram_bounds::text::text[]) FROM pg_stats "
+                    "WHERE tablename = 'leads' AND attname = 'lead_key'"
+                )
+            )
+            target = session.scalar(text("SHOW default_statistics_target"))
+    finally:
+        with pg_sessions.begin() as session:
+            session.execute(text("ALTER TABLE leads RESET (autovacuum_enabled)"))
+    assert tuples == leads >= 300
+    assert bounds == 11  # a statistics target of 10 for this ANALYZE alone
+    assert target == "100"
