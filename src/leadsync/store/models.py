@@ -62,6 +62,8 @@ class SheetSourceConfig(Base):
     __tablename__ = "sheets"
     __table_args__ = (
         UniqueConstraint("customer_id", "spreadsheet_id", "gid", name="uq_sheet_tab"),
+        # What a lead's one foreign key refers to on PostgreSQL (migration 0007).
+        Index("uq_sheet_customer", "id", "customer_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +94,9 @@ class SheetSourceConfig(Base):
 
 
 class LeadRecord(Base):
+    """A lead. On PostgreSQL one foreign key, (sheet_id, customer_id) to the
+    sheet's (id, customer_id), replaces the two below (migration 0007)."""
+
     __tablename__ = "leads"
     __table_args__ = (
         UniqueConstraint("customer_id", "sheet_id", "lead_key", name="uq_lead_key"),
