@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadsync.store.bulk import INSERT_COLUMNS
 from leadsync.store.bulk_pg import PgLeadWriter
+from leadsync.store.db import make_engine, make_sessionmaker, upgrade
 from leadsync.store.sheets import add_sheet
-from tests.conftest import sheet_url, spreadsheet_id
+from tests.conftest import PG_ADMIN_URL, sheet_url, spreadsheet_id
 from tests.helpers import make_customer
 
 INSTANTS = [
@@ -109,3 +111,64 @@ def test_new_leads_store_the_instants_and_json_their_texts_say(
                 values["row_number"],
                 values["name"],
             )
+
+
+def test_columns_an_operator_changed_take_the_text_copy(
+    pg_sessions: sessionmaker[Session], pg_database: str
+) -> None:
+    """An id widened to bigint does not fit the binary COPY's int4: new leads
+    then go in by the text form, which the server converts."""
+    name = f"leadsync_types_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        with sessions.begin() as session:
+            assert PgLeadWriter(session, 1, 1, datetime.now(UTC))._binary_fits()
+            session.execute(
+                text(
+                    "ALTER TABLE leads ALTER customer_id TYPE bigint, "
+                    "ALTER sheet_id TYPE bigint"
+                )
+            )
+        customer = make_customer(sessions, "Wide")
+        with sessions.begin() as session:
+            link = sheet_url(spreadsheet_id("wide"))
+            sheet = add_sheet(session, customer, url=link, label="w").id
+        with sessions.begin() as session:
+            writer = PgLeadWriter(session, customer, sheet, datetime.now(UTC))
+            assert not writer._binary_fits()
+            row: dict[str, Any] = dict.fromkeys(INSERT_COLUMNS)
+            row.update(
+                customer_id=customer,
+                sheet_id=sheet,
+                lead_key="k",
+                key_kind="email",
+                created_at="2024-02-29 12:34:56.789012+00",
+                created_at_date_only=False,
+                secondary_emails="[]",
+                extra='{"a": "b"}',
+                raw="{}",
+                warnings="[]",
+                row_hash="h",
+                first_seen_at=writer.now,
+                last_seen_at=writer.now,
+                updated_at=writer.now,
+                status="new",
+            )
+            with writer:
+                writer.insert([tuple(row[c] for c in INSERT_COLUMNS)])
+        with sessions() as session:
+            stored = session.execute(
+                text("SELECT customer_id, extra, created_at FROM leads")
+            ).one()
+        assert stored[:2] == (customer, {"a": "b"})
+        assert stored[2] == datetime(2024, 2, 29, 12, 34, 56, 789012, tzinfo=UTC)
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

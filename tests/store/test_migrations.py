@@ -98,6 +98,13 @@ def test_the_lead_sheet_key_keeps_every_lead_and_refuses_a_foreign_customer(
         command.upgrade(config, "head")
         with sessions() as session:
             assert session.scalar(select(func.count()).select_from(LeadRecord)) == 1
+            if kind == "postgres":  # every stored lead fits: validated
+                assert session.scalar(
+                    text(
+                        "SELECT convalidated FROM pg_constraint "
+                        "WHERE conname = 'fk_lead_sheet'"
+                    )
+                )
             assert session.scalar(select(func.count()).select_from(LeadChange)) == 1
         stray = LeadRecord(
             customer_id=other,

@@ -19,8 +19,12 @@ this difference on PostgreSQL.
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from alembic import op
+
+log = logging.getLogger(__name__)
 
 revision = "0007"
 down_revision = "0006"
@@ -37,8 +41,9 @@ def upgrade() -> None:
         return
     for name in _single_keys():
         op.drop_constraint(name, "leads", type_="foreignkey")
-    # NOT VALID: rows already stored are not checked (an upgrade must not fail
-    # on them); every row written from now on is.
+    # NOT VALID first, so that stored rows cannot fail the upgrade; validated
+    # when every stored lead belongs to its sheet's customer (the app writes no
+    # other), else left to check only the rows written from now on.
     op.create_foreign_key(
         LEAD_SHEET,
         "leads",
@@ -48,6 +53,20 @@ def upgrade() -> None:
         ondelete="CASCADE",
         postgresql_not_valid=True,
     )
+    strays = op.get_bind().scalar(
+        sa.text(
+            "SELECT count(*) FROM leads l JOIN sheets s ON s.id = l.sheet_id "
+            "WHERE l.customer_id <> s.customer_id"
+        )
+    )
+    if strays:
+        log.warning(
+            "%s leads belong to another customer than their sheet's; "
+            "fk_lead_sheet checks new rows only",
+            strays,
+        )
+    else:
+        op.execute(f"ALTER TABLE leads VALIDATE CONSTRAINT {LEAD_SHEET}")
 
 
 def downgrade() -> None:
