@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack, closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from leadsync.leads import stream as stream_module
 from leadsync.leads.model import SheetSettings
 from leadsync.leads.stream import scan_sheet
 from leadsync.sheets.fake import FakeGoogle
+from leadsync.store.bulk import LeadWriter
 from leadsync.store.known import KnownRows
 from leadsync.store.models import LeadRecord
 from leadsync.store.snapshot import CODES, HASH, ROW_WARNINGS, Snapshot
@@ -280,6 +282,14 @@ def test_a_sync_through_helper_processes_stores_what_one_process_stores(
         return summary
 
     monkeypatch.setattr(ProcessSplit, "finish", watched)
+    copied: list[int] = []
+    insert_staged = LeadWriter.insert_staged
+
+    def counted(self: LeadWriter, *args: Any) -> int:
+        copied.append(insert_staged(self, *args))
+        return copied[-1]
+
+    monkeypatch.setattr(LeadWriter, "insert_staged", counted)
     stored = {}
     for workers in (1, 0):
         customer = make_customer(sessions, f"workers{workers}")
@@ -308,6 +318,25 @@ def test_a_sync_through_helper_processes_stores_what_one_process_stores(
             }
     assert joined == [True]  # a helper process read the second part
     assert stored[1] == stored[0]
+    sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+    # SQLite copied the leads of one row from both parts' stage files; the
+    # others (keys of several rows, in one part or across both) were folded.
+    shared = sum(
+        1 for lead in stored[1].values() if "duplicate_in_batch" in lead["warnings"]
+    )
+    assert copied == ([len(stored[1]) - shared] if sqlite else [])
+    assert shared > 10
+    engine = sessions.kw["bind"]
+    with ExitStack() as stack:  # no stage file stays attached to a connection
+        pooled = [
+            stack.enter_context(closing(engine.raw_connection())) for _ in range(5)
+        ]
+        names = [
+            row[1]
+            for conn in (pooled if sqlite else [])
+            for row in conn.execute("PRAGMA database_list").fetchall()
+        ]
+    assert not [name for name in names if name.startswith("leadsync_stage")]
 
 
 class DyingHelper(InProcess):
@@ -357,3 +386,37 @@ def test_read_workers_come_from_the_environment() -> None:
     assert Settings.from_env({}).read_workers == max(0, min(4, cpus - 1))
     with pytest.raises(ValueError, match="LEADSYNC_READ_WORKERS"):
         Settings.from_env({"LEADSYNC_READ_WORKERS": "two"})
+
+
+def test_a_staged_read_that_starts_again_stores_each_lead_once(
+    sessions: sessionmaker[Session],
+    fake_google: FakeGoogle,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    big_sheet: bytes,
+) -> None:
+    """The helper dies after this process staged its part: the read starts again
+    in one process, the stage is emptied first, and every lead is stored once."""
+
+    class Dying(DyingHelper):
+        def __init__(self, folder: str) -> None:
+            self.folder = folder
+
+    monkeypatch.setattr(split_module, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr(split_module, "Subprocess", Dying)
+    meta = {"region": "US", "timezone": "America/New_York"}
+    counts = {}
+    for workers in (1, 0):
+        customer = make_customer(sessions, f"again{workers}")
+        sheet = register(
+            sessions, fake_google, customer, f"a{workers}", big_sheet, **meta
+        )
+        outcome = sync_sheet(sessions, sheet, replace(settings, read_workers=workers))
+        assert outcome.status == "ok", outcome.error_message
+        with sessions() as session:
+            keys = session.scalars(
+                select(LeadRecord.lead_key).where(LeadRecord.sheet_id == sheet)
+            ).all()
+        assert len(keys) == len(set(keys))
+        counts[workers] = (len(keys), outcome.counts)
+    assert counts[1] == counts[0]

@@ -20,32 +20,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadsync.store.snapshot import utc_text
+from leadsync.store.db import ATTACHED
+from leadsync.store.snapshot import NEW_COLUMNS, utc_text
 
+# The temporary table of the keys that were folded rather than copied.
+_SHARED = "leadsync_shared_keys"
 INSERT_COLUMNS = (
     "customer_id",
     "sheet_id",
-    "lead_key",
-    "key_kind",
-    "person_key",
-    "name",
-    "email",
-    "phone",
-    "channel",
-    "campaign",
-    "external_id",
-    "created_at",
-    "created_at_text",
-    "created_at_offset",
-    "created_at_date_only",
-    "secondary_emails",
-    "extra",
-    "raw",
-    "warnings",
-    "row_hash",
-    "row_digest",
-    "row_warnings",
-    "row_number",
+    *NEW_COLUMNS,
     "first_seen_at",
     "last_seen_at",
     "missing_since",
@@ -129,13 +112,17 @@ class LeadWriter:
 
     mark = "?"
     tz_suffix = ""
+    stages = True  # takes staged new leads (``insert_staged``)
 
     def __init__(
         self, session: Session, customer_id: int, sheet_id: int, now: datetime
     ) -> None:
-        driver = session.connection().connection.driver_connection
+        pooled = session.connection().connection
+        driver = pooled.driver_connection
         assert driver is not None  # a live connection inside the transaction
         self.driver: Any = driver
+        self._pooled_info = pooled.info
+        self._stages: list[str] = []  # attached stage files' names
         self.scope = (customer_id, sheet_id)
         self.now = self.instant(utc_text(now))
 
@@ -317,6 +304,50 @@ class LeadWriter:
 
     def analyze(self) -> None:
         """SQLite plans these lookups by their indexes without statistics."""
+
+    # -- staged new leads (store/stage.py; SQLite) --------------------------------
+
+    def insert_staged(self, files: Sequence[str], shared: Sequence[str]) -> int:
+        """Copy the new leads staged in ``files`` but those of the ``shared`` keys
+        (keys of several rows, folded by the caller); how many were copied. The
+        files stay attached until the connection goes back to its pool
+        (store/db.py)."""
+        attached = self._pooled_info.setdefault(ATTACHED, [])
+        for path in files:
+            name = f"leadsync_stage{len(attached)}"
+            self._run(f"ATTACH DATABASE ? AS {name}", [path])
+            attached.append(name)
+            self._stages.append(name)
+        self._run(f"CREATE TEMP TABLE IF NOT EXISTS {_SHARED} (key TEXT PRIMARY KEY)")
+        self._run(f"DELETE FROM {_SHARED}")
+        self._many(f"INSERT INTO {_SHARED} VALUES (?)", [(key,) for key in shared])
+        copied = 0
+        columns = ", ".join(NEW_COLUMNS)
+        cursor = self._cursor()
+        try:
+            for name in self._stages:
+                cursor.execute(
+                    f"INSERT INTO leads ({', '.join(INSERT_COLUMNS)}) "
+                    f"SELECT ?, ?, {columns}, ?, ?, NULL, 'new', NULL, ? "
+                    f"FROM {name}.leads "
+                    f"WHERE lead_key NOT IN (SELECT key FROM {_SHARED})",
+                    (*self.scope, self.now, self.now, self.now),
+                )
+                copied += cursor.rowcount
+        finally:
+            cursor.close()
+        return copied
+
+    def staged_rows(self) -> list[Any]:
+        """The staged rows of the shared keys, in sheet order (NEW_COLUMNS)."""
+        if not self._stages:
+            return []
+        rows = " UNION ALL ".join(
+            f"SELECT {', '.join(NEW_COLUMNS)} FROM {name}.leads "
+            f"WHERE lead_key IN (SELECT key FROM {_SHARED})"
+            for name in self._stages
+        )
+        return self._run(f"SELECT * FROM ({rows}) ORDER BY row_number")
 
 
 def _stored(row: Sequence[Any]) -> Stored:

@@ -21,6 +21,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: every process that migrates one PostgreSQL takes the same lock.
 MIGRATION_LOCK_ID = 7_402_113
 
+# A pooled SQLite connection's info: the stage files attached to it
+# (store/bulk.py insert_staged), detached when it goes back to the pool.
+ATTACHED = "leadsync_attached"
+
 
 def normalize_url(url: str) -> str:
     """Accept the URLs people write; use psycopg 3 for PostgreSQL."""
@@ -55,6 +59,17 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cur.close()
         # We emit BEGIN ourselves (below) instead of letting sqlite3 do it lazily.
         dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "reset")
+    def _detach_stages(dbapi_conn: Any, record: Any, _state: Any) -> None:
+        # Stage files a sync attached (store/bulk.py insert_staged) leave with
+        # the transaction; DETACH is refused inside one.
+        names = record.info.pop(ATTACHED, None)
+        if names:
+            if dbapi_conn.in_transaction:
+                dbapi_conn.execute("ROLLBACK")
+            for name in names:
+                dbapi_conn.execute(f"DETACH DATABASE {name}")
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Any) -> None:

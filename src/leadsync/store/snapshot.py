@@ -15,21 +15,45 @@ import hashlib
 import json
 import marshal
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from leadsync.leads.model import CreatedAt, LeadRow, SkippedRow, Warning
 from leadsync.leads.stream import ReadWhole
 from leadsync.store.jsontext import dumps
+
+if TYPE_CHECKING:
+    from leadsync.store.stage import Stage
 
 SAMPLE_SIZE = 50
 DUPLICATE = "duplicate_in_batch"
 SPOOL_ROWS = 2000
 # Sheet-owned text fields, in the order of Packed.values.
 TEXT_FIELDS = ("name", "email", "phone", "channel", "campaign", "external_id")
+# A new lead's columns that come from its rows (``new_values``), in the order
+# store/bulk.py's INSERT_COLUMNS has them.
+NEW_COLUMNS = (
+    "lead_key",
+    "key_kind",
+    "person_key",
+    *TEXT_FIELDS,
+    "created_at",
+    "created_at_text",
+    "created_at_offset",
+    "created_at_date_only",
+    "secondary_emails",
+    "extra",
+    "raw",
+    "warnings",
+    "row_hash",
+    "row_digest",
+    "row_warnings",
+    "row_number",
+)
+_EMAIL, _PHONE = TEXT_FIELDS.index("email"), TEXT_FIELDS.index("phone")
 
 Created = tuple[str, str, int | None, bool]
 """(ISO text as read, UTC instant as "YYYY-MM-DD HH:MM:SS.ffffff", offset minutes,
@@ -94,6 +118,56 @@ def pack(lead: LeadRow) -> Packed:
     codes = packed[CODES]
     own = [code for code in codes if code != DUPLICATE] if DUPLICATE in codes else codes
     return (*packed[:HASH], row_hash(packed, own), packed[ROW_WARNINGS])
+
+
+def new_values(lead: Packed, tz_suffix: str = "") -> tuple[Any, ...]:
+    """A new lead's NEW_COLUMNS: its instant as the database's driver takes it
+    (``tz_suffix``: "" for SQLite)."""
+    values, created = lead[VALUES], lead[CREATED]
+    codes = lead[CODES]
+    return (
+        lead[KEY],
+        lead[KIND],
+        values[_EMAIL] or values[_PHONE],
+        *values,
+        created[1] + tz_suffix if created else None,
+        created[0] if created else None,
+        created[2] if created else None,
+        created[3] if created else False,
+        lead[SECONDARY],
+        lead[EXTRA],
+        lead[RAW],
+        dumps(sorted(set(codes))) if codes else "[]",
+        lead[HASH],
+        lead[DIGEST],
+        lead[ROW_WARNINGS],
+        lead[ROW],
+    )
+
+
+def from_new_values(row: Sequence[Any]) -> Packed:
+    """The lead row ``new_values`` gave (SQLite's form), for ``fold``: its warning
+    codes as a set, which is all that folding and hashing look at."""
+    (key, kind, _person, *rest) = row
+    values, rest = tuple(rest[:6]), rest[6:]
+    instant, text, offset, date_only = rest[:4]
+    secondary, extra, raw, warnings, digest_hash, digest, warned, number = rest[4:]
+    created = None if instant is None else (text, instant, offset, bool(date_only))
+    codes = tuple(json.loads(warnings))
+    return (
+        number,
+        key,
+        kind,
+        values,
+        created,
+        secondary,
+        extra,
+        raw,
+        codes,
+        digest,
+        digest_hash,
+        warned,
+    )
 
 
 def row_warnings(warnings: list[Warning]) -> str:
@@ -181,6 +255,7 @@ class SnapshotPart:
     warnings: int
     warning_sample: list[Warning]
     spool: str | None  # a file of the spool's format, or None without lead rows
+    stage: str | None = None  # its store/stage.py file, when it staged its leads
 
 
 class Snapshot:
@@ -192,6 +267,7 @@ class Snapshot:
     def __init__(self, spool_dir: str | None = None) -> None:
         self._spool_dir = spool_dir
         self._files: list[IO[bytes]] = []  # this snapshot's spool, then parts'
+        self.stage: Stage | None = None  # where new leads are staged too, if set
         self.reset()
 
     def reset(self) -> None:
@@ -202,6 +278,10 @@ class Snapshot:
         self.warnings = 0
         self.warning_sample: list[Warning] = []
         self._buffer: list[Packed] = []
+        self._stages: list[str] = []  # parts' stage files
+        self._unstaged = False  # a part with leads that were not staged
+        if self.stage is not None:
+            self.stage.reset()
         for extra in self._files[1:]:
             extra.close()
         del self._files[1:]
@@ -221,7 +301,10 @@ class Snapshot:
             key = outcome.lead_key
             self.counts[key] = self.counts.get(key, 0) + 1
             self.lead_rows += 1
-            self._buffer.append(pack(outcome))
+            lead = pack(outcome)
+            self._buffer.append(lead)
+            if self.stage is not None:
+                self.stage.add(lead)
             if len(self._buffer) >= SPOOL_ROWS:
                 self._spool()
         else:
@@ -265,7 +348,22 @@ class Snapshot:
             self.warnings,
             self.warning_sample,
             str(spool) if spool is not None else None,
+            self._close_stage(),
         )
+
+    def _close_stage(self) -> str | None:
+        if self.stage is None:
+            return None
+        self.stage.close()
+        return self.stage.path
+
+    def staged(self) -> list[str]:
+        """The stage files of every part, this snapshot's first, when every lead
+        row was staged; else none."""
+        if self.stage is None or self._unstaged:
+            return []
+        self.stage.flush()
+        return [self.stage.path, *self._stages]
 
     def absorb(self, part: SnapshotPart) -> None:
         """Add a later part's rows after this snapshot's.
@@ -282,6 +380,10 @@ class Snapshot:
         for key, count in part.counts.items():
             counts[key] = counts.get(key, 0) + count
         self.lead_rows += part.lead_rows
+        if part.stage is not None:
+            self._stages.append(part.stage)
+        elif part.lead_rows:
+            self._unstaged = True
         self.skipped += part.skipped
         room = SAMPLE_SIZE - len(self.skipped_sample)
         self.skipped_sample.extend(part.skipped_sample[:room])
@@ -325,6 +427,8 @@ class Snapshot:
                 yield lead
 
     def close(self) -> None:
+        if self.stage is not None:
+            self.stage.close()
         for spool in self._files:
             spool.close()
         self._files = []

@@ -35,7 +35,6 @@ from leadsync.store.snapshot import (
     EXTRA,
     HASH,
     KEY,
-    KIND,
     RAW,
     ROW,
     ROW_WARNINGS,
@@ -44,6 +43,9 @@ from leadsync.store.snapshot import (
     VALUES,
     Packed,
     Snapshot,
+    fold,
+    from_new_values,
+    new_values,
 )
 
 BATCH = 2000
@@ -126,14 +128,40 @@ def _apply(
     if unclaimed:
         claimed = rekey(writer, snapshot, unclaimed, result.warnings)
         unclaimed = [s for s in unclaimed if s.id not in claimed]
-    for batch in _batches(snapshot.merged(), BATCH):
-        _apply_batch(job, batch)
+    staged = [] if job.had_leads or not writer.stages else snapshot.staged()
+    if staged:
+        _insert_staged(job, snapshot, staged)
+    else:
+        for batch in _batches(snapshot.merged(), BATCH):
+            _apply_batch(job, batch)
     writer.move(job.known.moves)
     newly_missing = [s for s in unclaimed if not s.missing]
     writer.mark_missing([s.id for s in newly_missing], seen_at)
     result.missing = [s.key for s in newly_missing]
     if job.inserted >= ANALYZE_AFTER:
         writer.analyze()
+
+
+def _insert_staged(job: _Apply, snapshot: Snapshot, staged: list[str]) -> None:
+    """A first sync whose lead rows were staged as they were read (store/stage.py):
+    a lead of one row is copied from its stage file; the rows of a key that has
+    several are folded in sheet order, as ``Snapshot.merged`` folds them."""
+    counts, writer = snapshot.counts, job.writer
+    shared = [key for key, count in counts.items() if count > 1]
+    job.inserted = writer.insert_staged(staged, shared)
+    folded: dict[str, Packed] = {}
+    for row in writer.staged_rows():
+        lead = from_new_values(row)
+        earlier = folded.get(lead[KEY])
+        folded[lead[KEY]] = lead if earlier is None else fold(earlier, lead)
+    if len(folded) != len(shared):  # a key neither copied nor folded: not one lost
+        raise RuntimeError(f"staged rows of {len(shared) - len(folded)} keys missing")
+    leads = sorted(folded.values(), key=lambda lead: lead[ROW])
+    for batch in _batches(iter(leads), BATCH):
+        writer.insert([new_row(writer, lead) for lead in batch])
+    job.inserted += len(leads)
+    for key in counts:
+        counts[key] = INSERTED
 
 
 def _unclaimed(
@@ -164,7 +192,7 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
         key, digest = lead[KEY], lead[HASH]
         old = stored.get(key)
         if old is None:
-            inserts.append(_new_row(job, lead))
+            inserts.append(new_row(writer, lead))
             status[key] = INSERTED
             continue
         if known.was_claimed(old.id):
@@ -182,28 +210,12 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
     writer.move(moved)
 
 
-def _new_row(job: _Apply, lead: Packed) -> tuple[Any, ...]:
+def new_row(writer: LeadWriter, lead: Packed) -> tuple[Any, ...]:
     """A new lead in INSERT_COLUMNS order."""
-    writer, values, created = job.writer, lead[VALUES], lead[CREATED]
     now = writer.now
     return (
         *writer.scope,
-        lead[KEY],
-        lead[KIND],
-        values[_EMAIL] or values[_PHONE],
-        *values,
-        writer.instant(created[1]) if created else None,
-        created[0] if created else None,
-        created[2] if created else None,
-        created[3] if created else False,
-        lead[SECONDARY],
-        lead[EXTRA],
-        lead[RAW],
-        _warnings(lead),
-        lead[HASH],
-        lead[DIGEST],
-        lead[ROW_WARNINGS],
-        lead[ROW],
+        *new_values(lead, writer.tz_suffix),
         now,
         now,
         None,

@@ -23,6 +23,7 @@ from leadsync.leads.model import SheetSettings, Warning
 from leadsync.leads.reader import gc_paused
 from leadsync.leads.stream import PartSummary, ReadWhole, scan_part
 from leadsync.store.snapshot import Snapshot, SnapshotPart
+from leadsync.store.stage import Stage
 
 JOB, RESULT = "job.pickle", "result.pickle"
 Result = tuple[SnapshotPart, PartSummary] | None
@@ -48,9 +49,13 @@ def read_part(
     layout: Layout,
     data: list[list[str]],
     first_row: int,
+    stage: bool = False,
 ) -> Result:
-    """Read the part at ``path``, spooling its leads into ``folder``."""
+    """Read the part at ``path``, spooling its leads into ``folder``, and with
+    ``stage`` staging them there too (store/stage.py)."""
     snapshot = Snapshot(spool_dir=folder)
+    if stage:
+        snapshot.stage = Stage(os.path.join(folder, "stage-part.db"))
     with open(path, "rb") as body, gc_paused():
         try:
             summary = scan_part(

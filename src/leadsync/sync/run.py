@@ -8,6 +8,7 @@ unchanged, ignored (stale) or failed with an error code and a message.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ from leadsync.store.models import (
 from leadsync.store.pauses import pause_host
 from leadsync.store.sheets import reading_settings
 from leadsync.store.snapshot import Snapshot
+from leadsync.store.stage import Stage
 from leadsync.store.types import utcnow
 from leadsync.store.upsert import ApplyResult, apply_snapshot
 from leadsync.sync import lease
@@ -233,6 +235,11 @@ def _read_and_apply(
             download.body, download.size, snapshot, known, settings.read_workers
         ) as split,
     ):
+        if split is not None and _on_sqlite(sessions):
+            # The parts also stage their leads as they read, so that a first sync
+            # binds fewer values under SQLite's write lock (store/stage.py).
+            snapshot.stage = Stage(os.path.join(split.folder, "stage-main.db"))
+            split.stage = True
         with gc_paused():
             summary = scan_sheet(
                 download.body, read_settings, snapshot, known=known, split=split
@@ -244,6 +251,11 @@ def _read_and_apply(
         if not read.lead_rows and ctx.state.had_leads:
             raise SyncFailure("empty_snapshot_refused")
         return _apply(sessions, ctx, settings, read, download, read_settings)
+
+
+def _on_sqlite(sessions: sessionmaker[Session]) -> bool:
+    bind = sessions.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"
 
 
 def _waited_for_formulas(state: LeadSyncState) -> bool:

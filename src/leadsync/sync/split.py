@@ -129,6 +129,7 @@ class ProcessSplit:
         self.helper, self.body, self.folder = helper, body, folder
         self.snapshot = snapshot  # the first part reads into it; the second joins
         self.joined = False  # the parts were read apart and joined
+        self.stage = False  # the helper stages its leads too (store/stage.py)
 
     def start(
         self,
@@ -155,6 +156,7 @@ class ProcessSplit:
                 layout,
                 rows,
                 self.records_before + 1,
+                self.stage,
             )
         except OSError as exc:  # no process could be started
             log.warning("split read not started, reading whole: %s", exc)
