@@ -117,6 +117,37 @@ def test_rounded_id_is_not_used() -> None:
     assert "id_precision_lost" in codes_at(result, 2)
 
 
+def test_an_id_longer_than_the_column_is_not_used() -> None:
+    """leads.external_id holds 128 characters: a longer cell (pasted text, not
+    an id a platform gives) keys its row by email, warned; its neighbour of 128
+    characters is an id."""
+    data = body(
+        ["Lead ID", "Email"],
+        ["x" * 129, "a@example.com"],
+        ["y" * 128, "b@example.com"],
+    )
+    result = read(data)
+    assert (lead_at(result, 2).lead_key, lead_at(result, 2).external_id) == (
+        "a@example.com",
+        None,
+    )
+    assert "id_too_long" in codes_at(result, 2)
+    assert lead_at(result, 3).external_id == "y" * 128
+    assert "id_too_long" not in codes_at(result, 3)
+
+
+@pytest.mark.parametrize(
+    ("cell", "zone"),
+    [("0001-01-01", "Asia/Kolkata"), ("9999-12-31T23:59:59-03:30", "UTC")],
+)
+def test_a_date_with_no_utc_instant_is_warned_not_fatal(cell: str, zone: str) -> None:
+    data = body(["Email", "Created"], ["a@example.com", cell])
+    result = read(data, timezone=zone)
+    lead = lead_at(result, 2)
+    assert (lead.lead_key, lead.created_at) == ("a@example.com", None)
+    assert "date_out_of_range" in codes_at(result, 2)
+
+
 def test_blank_headers_and_wide_rows() -> None:
     data = body(
         ["Email", "", ""],

@@ -30,6 +30,8 @@ from leadsync.leads.phones import PhoneResult, normalize_phone
 Outcome = tuple[LeadRow | SkippedRow, list[Warning]]
 _T = TypeVar("_T")
 
+# leads.external_id's width: a longer cell keys its row by email or phone.
+MAX_ID_LENGTH = 128
 _SCI_ID_RE = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
 # An extra value text_flags may flag has a formula-like start, or markup or a
 # scheme somewhere. A row's extra values are checked at once, NUL-joined: "<" and
@@ -165,7 +167,13 @@ class RowReader:
     def _read_date(
         self, lead: LeadRow, value: str, index: int, notes: list[Note]
     ) -> None:
-        lead.created_at, code = self.dates.read(value)
+        created, code = self.dates.read(value)
+        if created is not None and created.value.year in (1, 9999):
+            try:  # the first or last day there is may have no UTC instant
+                created.instant  # noqa: B018
+            except OverflowError:
+                created, code = None, "date_out_of_range"
+        lead.created_at = created
         if code is not None:
             notes.append((index, code, "created_at"))
 
@@ -186,6 +194,9 @@ class RowReader:
     ) -> None:
         if _SCI_ID_RE.fullmatch(value):
             notes.append((index, "id_precision_lost", "external_id"))
+            return
+        if len(value) > MAX_ID_LENGTH:  # not an id a platform gives; not stored
+            notes.append((index, "id_too_long", "external_id"))
             return
         lead.external_id = value
         for code in text_flags(value):
