@@ -25,6 +25,7 @@ from leadsync.store.snapshot import NEW_COLUMNS, utc_text
 
 # The temporary table of the keys that were folded rather than copied.
 _SHARED = "leadsync_shared_keys"
+_LAST_ROWID = 2**63 - 1
 INSERT_COLUMNS = (
     "customer_id",
     "sheet_id",
@@ -307,11 +308,10 @@ class LeadWriter:
 
     # -- staged new leads (store/stage.py; SQLite) --------------------------------
 
-    def insert_staged(self, files: Sequence[str], shared: Sequence[str]) -> int:
-        """Copy the new leads staged in ``files`` but those of the ``shared`` keys
-        (keys of several rows, folded by the caller); how many were copied. The
-        files stay attached until the connection goes back to its pool
-        (store/db.py)."""
+    def attach_stages(self, files: Sequence[str], shared: Sequence[str]) -> None:
+        """Attach the stage files of a first sync (store/stage.py) and note the
+        keys of several rows, which the caller folds. The files stay attached
+        until the connection goes back to its pool (store/db.py)."""
         attached = self._pooled_info.setdefault(ATTACHED, [])
         for path in files:
             name = f"leadsync_stage{len(attached)}"
@@ -321,33 +321,69 @@ class LeadWriter:
         self._run(f"CREATE TEMP TABLE IF NOT EXISTS {_SHARED} (key TEXT PRIMARY KEY)")
         self._run(f"DELETE FROM {_SHARED}")
         self._many(f"INSERT INTO {_SHARED} VALUES (?)", [(key,) for key in shared])
-        copied = 0
-        columns = ", ".join(NEW_COLUMNS)
-        cursor = self._cursor()
-        try:
-            for name in self._stages:
-                cursor.execute(
-                    f"INSERT INTO leads ({', '.join(INSERT_COLUMNS)}) "
-                    f"SELECT ?, ?, {columns}, ?, ?, NULL, 'new', NULL, ? "
-                    f"FROM {name}.leads "
-                    f"WHERE lead_key NOT IN (SELECT key FROM {_SHARED})",
-                    (*self.scope, self.now, self.now, self.now),
-                )
-                copied += cursor.rowcount
-        finally:
-            cursor.close()
-        return copied
 
     def staged_rows(self) -> list[Any]:
-        """The staged rows of the shared keys, in sheet order (NEW_COLUMNS)."""
+        """The staged rows of the shared keys in sheet order: (part, rowid,
+        *NEW_COLUMNS), a part being the position of its file."""
         if not self._stages:
             return []
         rows = " UNION ALL ".join(
-            f"SELECT {', '.join(NEW_COLUMNS)} FROM {name}.leads "
-            f"WHERE lead_key IN (SELECT key FROM {_SHARED})"
-            for name in self._stages
+            f"SELECT {part} AS part, rowid AS at, {', '.join(NEW_COLUMNS)} "
+            f"FROM {name}.leads WHERE lead_key IN (SELECT key FROM {_SHARED})"
+            for part, name in enumerate(self._stages)
         )
         return self._run(f"SELECT * FROM ({rows}) ORDER BY row_number")
+
+    def insert_staged(self, folded: Sequence[tuple[int, int, Sequence[Any]]]) -> int:
+        """Insert the staged leads of one row and the ``folded`` ones, each given
+        as (part, rowid of its last row, NEW_COLUMNS) in sheet order, in the order
+        of each lead's last row, as a snapshot gives its leads
+        (``Snapshot.merged``): the staged rows go in by ranges of rowid between
+        the folded leads; how many leads."""
+        copied = [0] * len(self._stages)  # the last rowid copied, per part
+        count = 0
+        columns = ", ".join(NEW_COLUMNS)
+        cursor = self._cursor()
+
+        def copy(part: int, upto: int) -> None:
+            nonlocal count
+            cursor.execute(
+                f"INSERT INTO leads ({', '.join(INSERT_COLUMNS)}) "
+                f"SELECT ?, ?, {columns}, ?, ?, NULL, 'new', NULL, ? "
+                f"FROM {self._stages[part]}.leads WHERE rowid > ? AND rowid <= ? "
+                f"AND lead_key NOT IN (SELECT key FROM {_SHARED})",
+                (*self.scope, self.now, self.now, self.now, copied[part], upto),
+            )
+            count += cursor.rowcount
+            copied[part] = upto
+
+        try:
+            for part, rowid, values in folded:
+                for before in range(part):
+                    copy(before, _LAST_ROWID)
+                copy(part, rowid)
+                self._many(
+                    f"INSERT INTO leads ({', '.join(INSERT_COLUMNS)}) "
+                    f"VALUES ({self._marks(len(INSERT_COLUMNS))})",
+                    [
+                        (
+                            *self.scope,
+                            *values,
+                            self.now,
+                            self.now,
+                            None,
+                            "new",
+                            None,
+                            self.now,
+                        )
+                    ],
+                )
+                count += 1
+            for part in range(len(self._stages)):
+                copy(part, _LAST_ROWID)
+        finally:
+            cursor.close()
+        return count
 
 
 def _stored(row: Sequence[Any]) -> Stored:

@@ -144,22 +144,27 @@ def _apply(
 
 def _insert_staged(job: _Apply, snapshot: Snapshot, staged: list[str]) -> None:
     """A first sync whose lead rows were staged as they were read (store/stage.py):
-    a lead of one row is copied from its stage file; the rows of a key that has
-    several are folded in sheet order, as ``Snapshot.merged`` folds them."""
+    a lead of one row is copied from its stage file, the rows of a key that has
+    several are folded in sheet order as ``Snapshot.merged`` folds them, and all
+    are inserted in the order ``Snapshot.merged`` gives them."""
     counts, writer = snapshot.counts, job.writer
     shared = [key for key, count in counts.items() if count > 1]
-    job.inserted = writer.insert_staged(staged, shared)
-    folded: dict[str, Packed] = {}
-    for row in writer.staged_rows():
-        lead = from_new_values(row)
+    writer.attach_stages(staged, shared)
+    folded: dict[str, tuple[int, int, Packed]] = {}  # key -> (part, rowid, lead)
+    for part, rowid, *values in writer.staged_rows():
+        lead = from_new_values(values)
         earlier = folded.get(lead[KEY])
-        folded[lead[KEY]] = lead if earlier is None else fold(earlier, lead)
+        if earlier is not None:
+            lead = fold(earlier[2], lead)
+        folded[lead[KEY]] = (part, rowid, lead)
     if len(folded) != len(shared):  # a key neither copied nor folded: not one lost
         raise RuntimeError(f"staged rows of {len(shared) - len(folded)} keys missing")
-    leads = sorted(folded.values(), key=lambda lead: lead[ROW])
-    for batch in _batches(iter(leads), BATCH):
-        writer.insert([new_row(writer, lead) for lead in batch])
-    job.inserted += len(leads)
+    leads = sorted(folded.values(), key=lambda found: found[2][ROW])
+    job.inserted = writer.insert_staged(
+        [(part, rowid, new_values(lead)) for part, rowid, lead in leads]
+    )
+    if job.inserted != len(counts):
+        raise RuntimeError(f"{job.inserted} leads staged, {len(counts)} read")
     for key in counts:
         counts[key] = INSERTED
 
