@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from leadsync.sync.run import sync_sheet
-from tests.conftest import spreadsheet_id
+from tests.conftest import sheet_url, spreadsheet_id
 from tests.helpers import register, stored
 from tests.web.conftest import Site
 from tests.web.pages import (
@@ -98,9 +98,7 @@ def test_preview_shows_header_columns_rows_and_skips(page: Page, site: Site) -> 
     site.fake.put("previewxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "0", body)
     log_in(page, site.tokens["editor"])
     open_tab(page, "Lead sources")
-    page.get_by_label("Sheet URL").fill(
-        "https://docs.google.com/spreadsheets/d/previewxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/edit#gid=0"
-    )
+    page.get_by_label("Sheet URL").fill(sheet_url(spreadsheet_id("preview")))
     page.get_by_role("button", name="Preview").click()
     preview = page.get_by_role("region", name="Preview")
     expect(preview).to_contain_text("The header is row 2.")

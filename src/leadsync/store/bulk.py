@@ -336,8 +336,8 @@ class LeadWriter:
 
     def insert_staged(self, folded: Sequence[tuple[int, int, Sequence[Any]]]) -> int:
         """Insert the staged leads of one row and the ``folded`` ones, each given
-        as (part, rowid of its last row, NEW_COLUMNS) in sheet order, in the order
-        of each lead's last row, as a snapshot gives its leads
+        as (part, rowid of its last row, its INSERT_COLUMNS) in sheet order, in the
+        order of each lead's last row, as a snapshot gives its leads
         (``Snapshot.merged``): the staged rows go in by ranges of rowid between
         the folded leads; how many leads."""
         copied = [0] * len(self._stages)  # the last rowid copied, per part
@@ -358,26 +358,11 @@ class LeadWriter:
             copied[part] = upto
 
         try:
-            for part, rowid, values in folded:
+            for part, rowid, row in folded:
                 for before in range(part):
                     copy(before, _LAST_ROWID)
                 copy(part, rowid)
-                self._many(
-                    f"INSERT INTO leads ({', '.join(INSERT_COLUMNS)}) "
-                    f"VALUES ({self._marks(len(INSERT_COLUMNS))})",
-                    [
-                        (
-                            *self.scope,
-                            *values,
-                            self.now,
-                            self.now,
-                            None,
-                            "new",
-                            None,
-                            self.now,
-                        )
-                    ],
-                )
+                self.insert([row])
                 count += 1
             for part in range(len(self._stages)):
                 copy(part, _LAST_ROWID)

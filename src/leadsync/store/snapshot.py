@@ -120,11 +120,16 @@ def pack(lead: LeadRow) -> Packed:
     return (*packed[:HASH], row_hash(packed, own), packed[ROW_WARNINGS])
 
 
+def lead_warnings(lead: Packed) -> str:
+    """A lead's warning codes as ``leads.warnings`` keeps them: sorted, once each."""
+    codes = lead[CODES]
+    return dumps(sorted(set(codes))) if codes else "[]"
+
+
 def new_values(lead: Packed, tz_suffix: str = "") -> tuple[Any, ...]:
     """A new lead's NEW_COLUMNS: its instant as the database's driver takes it
     (``tz_suffix``: "" for SQLite)."""
     values, created = lead[VALUES], lead[CREATED]
-    codes = lead[CODES]
     return (
         lead[KEY],
         lead[KIND],
@@ -137,7 +142,7 @@ def new_values(lead: Packed, tz_suffix: str = "") -> tuple[Any, ...]:
         lead[SECONDARY],
         lead[EXTRA],
         lead[RAW],
-        dumps(sorted(set(codes))) if codes else "[]",
+        lead_warnings(lead),
         lead[HASH],
         lead[DIGEST],
         lead[ROW_WARNINGS],

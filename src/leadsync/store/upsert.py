@@ -29,7 +29,6 @@ from leadsync.store.jsontext import dumps
 from leadsync.store.known import KnownRows, RowsConflict
 from leadsync.store.rekey import rekey
 from leadsync.store.snapshot import (
-    CODES,
     CREATED,
     DIGEST,
     EXTRA,
@@ -45,6 +44,7 @@ from leadsync.store.snapshot import (
     Snapshot,
     fold,
     from_new_values,
+    lead_warnings,
     new_values,
 )
 
@@ -161,7 +161,7 @@ def _insert_staged(job: _Apply, snapshot: Snapshot, staged: list[str]) -> None:
         raise RuntimeError(f"staged rows of {len(shared) - len(folded)} keys missing")
     leads = sorted(folded.values(), key=lambda found: found[2][ROW])
     job.inserted = writer.insert_staged(
-        [(part, rowid, new_values(lead)) for part, rowid, lead in leads]
+        [(part, rowid, _new_row(writer, lead)) for part, rowid, lead in leads]
     )
     if job.inserted != len(counts):
         raise RuntimeError(f"{job.inserted} leads staged, {len(counts)} read")
@@ -197,7 +197,7 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
         key, digest = lead[KEY], lead[HASH]
         old = stored.get(key)
         if old is None:
-            inserts.append(new_row(writer, lead))
+            inserts.append(_new_row(writer, lead))
             status[key] = INSERTED
             continue
         if known.was_claimed(old.id):
@@ -215,7 +215,7 @@ def _apply_batch(job: _Apply, batch: list[Packed]) -> None:
     writer.move(moved)
 
 
-def new_row(writer: LeadWriter, lead: Packed) -> tuple[Any, ...]:
+def _new_row(writer: LeadWriter, lead: Packed) -> tuple[Any, ...]:
     """A new lead in INSERT_COLUMNS order."""
     now = writer.now
     return (
@@ -228,11 +228,6 @@ def new_row(writer: LeadWriter, lead: Packed) -> tuple[Any, ...]:
         None,
         now,
     )
-
-
-def _warnings(lead: Packed) -> str:
-    codes = lead[CODES]
-    return dumps(sorted(set(codes))) if codes else "[]"
 
 
 def _apply_changes(job: _Apply, changed: list[tuple[int, Packed, str]]) -> None:
@@ -317,7 +312,7 @@ def _tail(lead: Packed, values: list[Any], digest: str) -> tuple[Any, ...]:
     missing_since of a changed lead."""
     person_key = values[_EMAIL] or values[_PHONE]
     digest_columns = lead[DIGEST], lead[ROW_WARNINGS]
-    return _warnings(lead), person_key, digest, *digest_columns, lead[ROW], None
+    return lead_warnings(lead), person_key, digest, *digest_columns, lead[ROW], None
 
 
 def _sort_keys(status: dict[str, int], result: ApplyResult) -> None:
