@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadsync.config import Settings
 from leadsync.sheets.fake import FakeGoogle
 from leadsync.store import upsert as upsert_module
+from leadsync.store.db import checkpointer, make_engine, make_sessionmaker, upgrade
 from leadsync.store.models import LeadChange, LeadRecord, LeadSyncState, SyncRun
 from leadsync.sync.run import sync_sheet
 from tests.conftest import FIXTURES
@@ -422,7 +425,7 @@ def test_a_big_first_sync_leaves_postgresql_statistics_of_its_leads(
 ) -> None:
     """After many new leads the sync runs ANALYZE in its transaction, so the next
     sync's lookups are planned for the rows there are."""
-    monkeypatch.setattr(upsert_module, "ANALYZE_AFTER", 50)
+    monkeypatch.setattr(upsert_module, "MANY_INSERTED", 50)
     body = "full_name,email\r\n" + "".join(
         f"Lead {i},lead{i}@example.com\r\n" for i in range(300)
     )
@@ -452,3 +455,51 @@ def test_a_big_first_sync_leaves_postgresql_statistics_of_its_leads(
             session.execute(text("ALTER TABLE leads RESET (autovacuum_enabled)"))
     assert tuples == leads >= 300
     assert analyzed == 4
+
+
+def test_a_big_sqlite_sync_leaves_its_checkpoint_to_the_background(
+    tmp_path: Path, fake_google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit of many new leads does not copy its WAL into the database file
+    itself: a background thread does, after the sync has returned, and the
+    connection's autocheckpoint is on again for the next transaction."""
+    monkeypatch.setattr(upsert_module, "MANY_INSERTED", 50)
+    path = tmp_path / "leadsync.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    background = checkpointer(engine)
+    assert background is not None
+    release = threading.Event()
+    checkpoint = background._checkpoint
+
+    def held() -> None:
+        release.wait(30)
+        checkpoint()
+
+    monkeypatch.setattr(background, "_checkpoint", held)
+    body = "full_name,email,notes\r\n" + "".join(
+        f"Lead {i},lead{i}@example.com,{'x' * 400}\r\n" for i in range(3000)
+    )
+    customer = make_customer(sessions, "Checkpoint")
+    sheet = register(sessions, fake_google, customer, "big", body.encode())
+    settings = Settings(
+        database_url=f"sqlite:///{path}", google_sheets_base_url=fake_google.base_url
+    )
+    try:
+        before = path.stat().st_size
+        assert sync_sheet(sessions, sheet, settings).counts["inserted"] == 3000
+        # Committed and readable, still in the WAL only.
+        assert len(stored(sessions)) == 3000
+        assert path.stat().st_size == before
+        wal = Path(f"{path}-wal").stat().st_size
+        assert wal > 1_000_000
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+        done = background.done
+    finally:
+        release.set()
+    background.wait(30)
+    assert background.done == done + 1
+    assert path.stat().st_size > before + 1_000_000
+    engine.dispose()

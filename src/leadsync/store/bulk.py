@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadsync.store.db import ATTACHED
+from leadsync.store.db import ATTACHED, CHECKPOINT_LATER
 from leadsync.store.snapshot import NEW_COLUMNS, utc_text
 
 # The temporary table of the keys that were folded rather than copied.
@@ -303,8 +303,12 @@ class LeadWriter:
                 [self.now, seen, seen, *chunk],
             )
 
-    def analyze(self) -> None:
-        """SQLite plans these lookups by their indexes without statistics."""
+    def wrote_many(self) -> None:
+        """After many new leads: their commit leaves the WAL checkpoint to a
+        background thread (store/db.py ``Checkpointer``). SQLite plans the
+        lookups by their indexes without statistics."""
+        self._run("PRAGMA wal_autocheckpoint = 0")
+        self._pooled_info[CHECKPOINT_LATER] = True
 
     # -- staged new leads (store/stage.py; SQLite) --------------------------------
 

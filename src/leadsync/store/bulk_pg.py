@@ -229,7 +229,7 @@ class PgLeadWriter(LeadWriter):
             [list(numbers), list(digests), list(warnings), list(ids)],
         )
 
-    def analyze(self) -> None:
+    def wrote_many(self) -> None:
         # Statistics that still count a sheet's leads as a handful make the next
         # sync's lookups scan the sheet per batch; ANALYZE in this transaction
         # counts its own new rows. Only the columns lookups and reports filter

@@ -50,8 +50,9 @@ from leadsync.store.snapshot import (
 
 BATCH = 2000
 # After this many new leads in one sync, the planner's statistics are refreshed
-# (PostgreSQL): the next sync's key lookups are planned from them.
-ANALYZE_AFTER = 10_000
+# (PostgreSQL): the next sync's key lookups are planned from them; SQLite leaves
+# the commit's WAL checkpoint to a background thread.
+MANY_INSERTED = 10_000
 # What became of each key, stored in Snapshot.counts once its lead is applied.
 INSERTED, UPDATED, UNCHANGED = -1, -2, -3
 _EMAIL, _PHONE = TEXT_FIELDS.index("email"), TEXT_FIELDS.index("phone")
@@ -138,8 +139,8 @@ def _apply(
     newly_missing = [s for s in unclaimed if not s.missing]
     writer.mark_missing([s.id for s in newly_missing], seen_at)
     result.missing = [s.key for s in newly_missing]
-    if job.inserted >= ANALYZE_AFTER:
-        writer.analyze()
+    if job.inserted >= MANY_INSERTED:
+        writer.wrote_many()
 
 
 def _insert_staged(job: _Apply, snapshot: Snapshot, staged: list[str]) -> None:
