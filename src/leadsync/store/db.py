@@ -26,8 +26,9 @@ MIGRATION_LOCK_ID = 7_402_113
 # A pooled SQLite connection's info: the stage files attached to it
 # (store/bulk.py insert_staged), detached when it goes back to the pool.
 ATTACHED = "leadsync_attached"
-# ... and whether its transaction left the WAL checkpoint to the background
-# (``Checkpointer``), its autocheckpoint turned off until it goes back.
+# ... and whether its autocheckpoint is off until it goes back: True when its
+# transaction leaves the WAL checkpoint to the background (``Checkpointer``),
+# False while such a checkpoint is still to come or running.
 CHECKPOINT_LATER = "leadsync_checkpoint_later"
 # SQLite's own default: a commit checkpoints once the WAL holds this many pages.
 _AUTOCHECKPOINT_PAGES = 1000
@@ -56,9 +57,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     checkpointer = None
     if database and database != ":memory:":
-        checkpointer = _CHECKPOINTERS.setdefault(
-            str(Path(database).resolve()), Checkpointer(database)
-        )
+        path = str(Path(database).resolve())
+        checkpointer = _CHECKPOINTERS.setdefault(path, Checkpointer(path))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -82,10 +82,19 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
                 dbapi_conn.execute("ROLLBACK")
             for name in names:
                 dbapi_conn.execute(f"DETACH DATABASE {name}")
-        if record.info.pop(CHECKPOINT_LATER, False):
+        later = record.info.pop(CHECKPOINT_LATER, None)
+        if later is not None:
             dbapi_conn.execute(f"PRAGMA wal_autocheckpoint = {_AUTOCHECKPOINT_PAGES}")
-            if checkpointer is not None:
+            if later and checkpointer is not None:
                 checkpointer.request()
+
+    @event.listens_for(engine, "checkout")
+    def _hold_checkpoint(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        # Until the background checkpoint has run, this process's next commits
+        # (the sync's own lease release first) must not copy the WAL themselves.
+        if checkpointer is not None and checkpointer.busy:
+            dbapi_conn.execute("PRAGMA wal_autocheckpoint = 0")
+            record.info.setdefault(CHECKPOINT_LATER, False)
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Any) -> None:
@@ -108,7 +117,9 @@ class Checkpointer:
     the WAL. Such a transaction turns its connection's autocheckpoint off
     (store/bulk.py ``LeadWriter.wrote_many``), and this thread checkpoints after
     it: PASSIVE, so it waits for no reader and no writer, and what it cannot copy
-    yet the next commit's own autocheckpoint copies.
+    yet the next commit's own autocheckpoint copies. Connections this process
+    takes from its pool meanwhile have their autocheckpoint off too, or the sync's
+    next small commit would do the copy before this thread could.
     """
 
     def __init__(self, path: str) -> None:
@@ -128,6 +139,12 @@ class Checkpointer:
                 target=self._run, name="sqlite-checkpoint", daemon=True
             )
         self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a checkpoint is wanted or running."""
+        with self._lock:
+            return self._thread is not None
 
     def wait(self, timeout: float | None = None) -> None:
         """Until no checkpoint is running or wanted."""
