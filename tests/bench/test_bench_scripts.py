@@ -64,9 +64,10 @@ def test_sync_big_reports_every_case_beside_the_reference() -> None:
         assert low - 0.01 <= ratio <= high + 0.01, row
         # Peak RSS, "sync + helper / reference": 30,000 rows are read in two
         # processes (over 8 MB), and the helper's peak is seen from outside.
-        # A first sync of 30,000 leads leaves its checkpoint to the background.
+        # A first sync of 30,000 leads leaves its checkpoint to the background,
+        # which may be done by the time the sync has returned.
         if row[1] == "sqlite":
-            assert float(row[5].removesuffix(" s")) > 0, row
+            assert float(row[5].removesuffix(" s")) >= 0, row
         else:
             assert row[5] == "–"
         sync, helper, plain = map(int, re.findall(r"\d+", row[9]))

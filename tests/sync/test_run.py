@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import sqlite3
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -474,9 +476,22 @@ def test_a_big_sqlite_sync_leaves_its_checkpoint_to_the_background(
     release = threading.Event()
     checkpoint = background._checkpoint
 
+    wrote: list[int] = []
+
     def held() -> None:
         release.wait(30)
-        checkpoint()
+        if wrote:
+            checkpoint()
+            return
+        # A reader of the WAL keeps it from starting over while this process
+        # commits once more after the copy: pages the copy could not have seen.
+        wrote.append(1)
+        with contextlib.closing(sqlite3.connect(path)) as reader:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM leads").fetchone()
+            checkpoint()
+            with engine.begin() as conn:
+                conn.exec_driver_sql("UPDATE customers SET name = name || '.'")
 
     monkeypatch.setattr(background, "_checkpoint", held)
     body = "full_name,email,notes\r\n" + "".join(
@@ -501,8 +516,14 @@ def test_a_big_sqlite_sync_leaves_its_checkpoint_to_the_background(
     finally:
         release.set()
     background.wait(30)
-    assert background.done == done + 1
+    # The big commit's copy, and one more for what was committed meanwhile.
+    assert background.done == done + 2
     assert path.stat().st_size > before + 1_000_000
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+        conn.exec_driver_sql("UPDATE customers SET name = name || '.'")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        _, frames, _ = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    # Every frame had been copied, so the next write started the WAL over.
+    assert frames < 50
     engine.dispose()

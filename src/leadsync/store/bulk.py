@@ -308,7 +308,7 @@ class LeadWriter:
         background thread (store/db.py ``Checkpointer``). SQLite plans the
         lookups by their indexes without statistics."""
         self._run("PRAGMA wal_autocheckpoint = 0")
-        self._pooled_info[CHECKPOINT_LATER] = True
+        self._pooled_info[CHECKPOINT_LATER] = -1
 
     # -- staged new leads (store/stage.py; SQLite) --------------------------------
 

@@ -14,7 +14,6 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -26,9 +25,9 @@ MIGRATION_LOCK_ID = 7_402_113
 # A pooled SQLite connection's info: the stage files attached to it
 # (store/bulk.py insert_staged), detached when it goes back to the pool.
 ATTACHED = "leadsync_attached"
-# ... and whether its autocheckpoint is off until it goes back: True when its
-# transaction leaves the WAL checkpoint to the background (``Checkpointer``),
-# False while such a checkpoint is still to come or running.
+# ... and, while its autocheckpoint is off until it goes back (the WAL checkpoint of
+# its commits left to the background, ``Checkpointer``), its sqlite3
+# ``total_changes`` then, or -1: it wrote.
 CHECKPOINT_LATER = "leadsync_checkpoint_later"
 # SQLite's own default: a commit checkpoints once the WAL holds this many pages.
 _AUTOCHECKPOINT_PAGES = 1000
@@ -51,14 +50,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kwargs)
     checkpointer = None
-    if database and database != ":memory:":
-        path = str(Path(database).resolve())
-        checkpointer = _CHECKPOINTERS.setdefault(path, Checkpointer(path))
+    if (path := _file_path(engine)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        checkpointer = _CHECKPOINTERS.setdefault(str(path), Checkpointer(str(path)))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -82,10 +78,14 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
                 dbapi_conn.execute("ROLLBACK")
             for name in names:
                 dbapi_conn.execute(f"DETACH DATABASE {name}")
-        later = record.info.pop(CHECKPOINT_LATER, None)
-        if later is not None:
+        changes = record.info.pop(CHECKPOINT_LATER, None)
+        if changes is not None:
             dbapi_conn.execute(f"PRAGMA wal_autocheckpoint = {_AUTOCHECKPOINT_PAGES}")
-            if later and checkpointer is not None:
+            # A held connection's writes need the thread's copy as much: a WAL
+            # not wholly copied cannot start again from its beginning, and would
+            # grow by every big sync that follows.
+            wrote = changes != dbapi_conn.total_changes
+            if checkpointer is not None and wrote:
                 checkpointer.request()
 
     @event.listens_for(engine, "checkout")
@@ -94,7 +94,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         # (the sync's own lease release first) must not copy the WAL themselves.
         if checkpointer is not None and checkpointer.busy:
             dbapi_conn.execute("PRAGMA wal_autocheckpoint = 0")
-            record.info.setdefault(CHECKPOINT_LATER, False)
+            record.info[CHECKPOINT_LATER] = dbapi_conn.total_changes
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Any) -> None:
@@ -130,15 +130,21 @@ class Checkpointer:
         self._thread: threading.Thread | None = None
 
     def request(self) -> None:
-        """Checkpoint soon; requests made while one runs lead to one more."""
+        """Checkpoint soon; requests made while one runs lead to one more.
+
+        Not a daemon thread: a process that ends (``leadsync sync``) finishes the
+        copy first, so that closing its last connection removes the WAL."""
         with self._lock:
             self._wanted = True
             if self._thread is not None:
                 return
-            self._thread = threading.Thread(
-                target=self._run, name="sqlite-checkpoint", daemon=True
-            )
-        self._thread.start()
+            thread = threading.Thread(target=self._run, name="sqlite-checkpoint")
+            try:
+                thread.start()
+            except RuntimeError as exc:  # no thread to be had: commits copy it
+                log.warning("no background checkpoint of %s: %s", self.path, exc)
+                return
+            self._thread = thread
 
     @property
     def busy(self) -> bool:
@@ -154,13 +160,16 @@ class Checkpointer:
             thread.join(timeout)
 
     def _run(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._lock:
+                    if not self._wanted:
+                        return
+                    self._wanted = False
+                self._checkpoint()
+        finally:
             with self._lock:
-                if not self._wanted:
-                    self._thread = None
-                    return
-                self._wanted = False
-            self._checkpoint()
+                self._thread = None
 
     def _checkpoint(self) -> None:
         try:
@@ -171,7 +180,7 @@ class Checkpointer:
                 ).fetchone()
             finally:
                 db.close()
-        except sqlite3.Error as exc:  # the next commit checkpoints instead
+        except Exception as exc:  # the next commit checkpoints instead
             log.warning("background checkpoint of %s failed: %s", self.path, exc)
             return
         self.done += 1
@@ -184,10 +193,20 @@ _CHECKPOINTERS: dict[str, Checkpointer] = {}
 
 def checkpointer(engine: Engine) -> Checkpointer | None:
     """The background checkpoint of a SQLite file engine, else None."""
-    database = engine.url.database
+    path = _file_path(engine)
+    return _CHECKPOINTERS.get(str(path)) if path is not None else None
+
+
+def _file_path(engine: Engine) -> Path | None:
+    """A SQLite engine's database file; None in memory, and for URI filenames
+    (``?uri=true``), whose file only SQLite itself resolves."""
+    url = engine.url
+    database = url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return None
-    return _CHECKPOINTERS.get(str(Path(database).resolve()))
+    if url.query.get("uri") or database.startswith("file:"):
+        return None
+    return Path(database).resolve()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
