@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadsync.store.db import ATTACHED, CHECKPOINT_LATER
-from leadsync.store.snapshot import NEW_COLUMNS, utc_text
+from leadsync.store.snapshot import NEW_COLUMNS, VALUE_COLUMNS, utc_text
 
 # The temporary table of the keys that were folded rather than copied.
 _SHARED = "leadsync_shared_keys"
@@ -38,23 +38,7 @@ INSERT_COLUMNS = (
     "updated_at",
 )
 # What a changed lead's comparison needs, and what its update writes (after id).
-LOAD_COLUMNS = (
-    "id",
-    "name",
-    "email",
-    "phone",
-    "channel",
-    "campaign",
-    "external_id",
-    "created_at",
-    "created_at_text",
-    "created_at_offset",
-    "created_at_date_only",
-    "secondary_emails",
-    "extra",
-    "raw",
-    "updated_at",
-)
+LOAD_COLUMNS = ("id", *VALUE_COLUMNS, "updated_at")
 UPDATE_COLUMNS = (
     *LOAD_COLUMNS[1:],
     "warnings",

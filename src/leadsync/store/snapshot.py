@@ -33,12 +33,9 @@ DUPLICATE = "duplicate_in_batch"
 SPOOL_ROWS = 2000
 # Sheet-owned text fields, in the order of Packed.values.
 TEXT_FIELDS = ("name", "email", "phone", "channel", "campaign", "external_id")
-# A new lead's columns that come from its rows (``new_values``), in the order
-# store/bulk.py's INSERT_COLUMNS has them.
-NEW_COLUMNS = (
-    "lead_key",
-    "key_kind",
-    "person_key",
+# A lead's columns of sheet-owned values, as a changed lead's comparison loads
+# them (store/bulk.py LOAD_COLUMNS).
+VALUE_COLUMNS = (
     *TEXT_FIELDS,
     "created_at",
     "created_at_text",
@@ -47,6 +44,14 @@ NEW_COLUMNS = (
     "secondary_emails",
     "extra",
     "raw",
+)
+# A new lead's columns that come from its rows (``new_values``), in the order
+# store/bulk.py's INSERT_COLUMNS has them.
+NEW_COLUMNS = (
+    "lead_key",
+    "key_kind",
+    "person_key",
+    *VALUE_COLUMNS,
     "warnings",
     "row_hash",
     "row_digest",
@@ -126,6 +131,11 @@ def lead_warnings(lead: Packed) -> str:
     return dumps(sorted(set(codes))) if codes else "[]"
 
 
+def person_key(values: Sequence[str | None]) -> str | None:
+    """What finds a lead's person across sheets: its email, else its phone."""
+    return values[_EMAIL] or values[_PHONE]
+
+
 def new_values(lead: Packed, tz_suffix: str = "") -> tuple[Any, ...]:
     """A new lead's NEW_COLUMNS: its instant as the database's driver takes it
     (``tz_suffix``: "" for SQLite)."""
@@ -133,7 +143,7 @@ def new_values(lead: Packed, tz_suffix: str = "") -> tuple[Any, ...]:
     return (
         lead[KEY],
         lead[KIND],
-        values[_EMAIL] or values[_PHONE],
+        person_key(values),
         *values,
         created[1] + tz_suffix if created else None,
         created[0] if created else None,

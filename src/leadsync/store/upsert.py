@@ -46,6 +46,7 @@ from leadsync.store.snapshot import (
     from_new_values,
     lead_warnings,
     new_values,
+    person_key,
 )
 
 BATCH = 2000
@@ -55,7 +56,6 @@ BATCH = 2000
 MANY_INSERTED = 10_000
 # What became of each key, stored in Snapshot.counts once its lead is applied.
 INSERTED, UPDATED, UNCHANGED = -1, -2, -3
-_EMAIL, _PHONE = TEXT_FIELDS.index("email"), TEXT_FIELDS.index("phone")
 
 
 @dataclass
@@ -311,9 +311,9 @@ def _extra(record: dict[str, Any], lead: Packed, diffs: list[Diff]) -> dict[str,
 def _tail(lead: Packed, values: list[Any], digest: str) -> tuple[Any, ...]:
     """warnings, person_key, row_hash, row_digest, row_warnings, row_number,
     missing_since of a changed lead."""
-    person_key = values[_EMAIL] or values[_PHONE]
     digest_columns = lead[DIGEST], lead[ROW_WARNINGS]
-    return lead_warnings(lead), person_key, digest, *digest_columns, lead[ROW], None
+    person = person_key(values)
+    return lead_warnings(lead), person, digest, *digest_columns, lead[ROW], None
 
 
 def _sort_keys(status: dict[str, int], result: ApplyResult) -> None:
