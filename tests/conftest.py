@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadsync import native
 from leadsync.config import Settings
 from leadsync.sheets.fake import FakeGoogle
 from leadsync.store.db import make_engine, make_sessionmaker, upgrade
@@ -23,6 +24,18 @@ PG_ADMIN_URL = os.environ.get(
     "LEADSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI") == "true"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A compiled module is imported instead of its source (setup.py): after an
+    # edit the tests would run the old code.
+    stale = native.stale()
+    if stale:
+        pytest.exit(
+            f"compiled before their last edit: {', '.join(stale)}; run make native "
+            "(make test rebuilds them too)",
+            returncode=2,
+        )
 
 
 def sheet_url(spreadsheet_id: str, gid: str = "0") -> str:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
+from leadsync import native
 from leadsync.cli import data, demo, keys, run, serve, worker
 from leadsync.cli.context import setup_logging
+
+log = logging.getLogger("leadsync")
 
 cli = typer.Typer(
     help="leadsync: keep leads in sync with Google Sheets.",
@@ -31,6 +36,13 @@ def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
 ) -> None:
     setup_logging(verbose)
+    stale = native.stale()
+    if stale:
+        log.warning(
+            "compiled modules older than their source run instead of it: %s "
+            "(reinstall leadsync, or run make)",
+            ", ".join(stale),
+        )
 
 
 def main() -> None:

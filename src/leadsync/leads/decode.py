@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from mypy_extensions import mypyc_attr
+
 from leadsync.errors import SyncFailure
 
 CHUNK_BYTES = 1024 * 1024
@@ -27,6 +29,7 @@ _HTML_TYPES = ("text/html", "application/xhtml")
 _SNIFF_CHARS = 512
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class BodyFacts:
     """What the records alone cannot tell about a body."""

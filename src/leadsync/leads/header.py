@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from mypy_extensions import mypyc_attr
+
 from leadsync.leads.aliases import build_aliases
 from leadsync.leads.cells import INVISIBLE, ZWJ, clean, column_letter
 from leadsync.leads.model import FIELDS, Column, SheetSettings, Warning
@@ -80,6 +82,7 @@ def _known(norm: str, cmap: Mapping[str, str]) -> str | None:
     return cmap.get(norm) or ALIASES.get(norm)
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Layout:
     """The header's columns and what each one feeds."""

@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from mypy_extensions import mypyc_attr
+
 # Fields a column can map to (DESIGN.md "Reading a sheet", cases/README.md).
 FIELDS = (
     "name",
@@ -36,7 +38,12 @@ KeyKind = Literal["external_id", "email", "phone"]
 # whose content hash is unchanged is re-read anyway after a reader upgrade.
 READER_VERSION = 1
 
+# How a class compiles (setup.py, mypyc): a frozen one stays a Python class, as a
+# compiled frozen class cannot be unpickled (the read helper's job and result are
+# pickled, sync/split.py); the others compile, and pickle (serializable).
 
+
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class SheetSettings:
     """How to read one sheet. Defaults are DESIGN.md's last resort."""
@@ -61,6 +68,7 @@ class SheetSettings:
         )
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class CreatedAt:
     """When a lead was created, as the sheet says: a date, or an instant with offset."""
@@ -93,6 +101,7 @@ class CreatedAt:
         return int(offset.total_seconds() // 60)
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Warning:
     """A reader or sync warning. ``row`` is None for a file-level warning."""
@@ -104,12 +113,14 @@ class Warning:
     header: str | None = None
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class FileError:
     code: str
     message: str
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Column:
     letter: str
@@ -118,12 +129,14 @@ class Column:
     key: str  # the key in ``extra`` (for unmapped columns) or the field name
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class SkippedRow:
     row: int
     reason: str
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class LeadRow:
     """One sheet row that is a lead, normalized."""
@@ -153,6 +166,7 @@ class LeadRow:
         return self.email or self.phone
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class ReadResult:
     """Everything the reader made of one snapshot."""

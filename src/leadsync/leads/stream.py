@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import BinaryIO, Protocol, cast
 
+from mypy_extensions import mypyc_attr
+
 from leadsync.errors import SyncFailure
 from leadsync.leads.cellreader import SAMPLE_ROWS
 from leadsync.leads.cells import clean
@@ -69,6 +71,7 @@ class RowClaims(Protocol):
         """Forget every claim: the sheet is about to be read again."""
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class SheetSummary:
     """What is known about a sheet once all its rows have streamed past."""
@@ -89,6 +92,7 @@ class ReadWhole(Exception):
     """A read in parts cannot give exactly what one read gives: read it whole."""
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class PartSummary:
     """What the read of a later part of a body (``scan_part``) saw besides rows."""
@@ -265,7 +269,7 @@ class _Scan:
         layout = map_columns(
             header, index + 1, self.settings, data, self.id_columns or {}
         )
-        if not CONTACT_FIELDS & layout.fields.keys():
+        if CONTACT_FIELDS.isdisjoint(layout.fields):
             self._alone()
             self._drain(records)
             self._check_complete(len(header), index)

@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import IO, TYPE_CHECKING, Any, Final
 
+from mypy_extensions import mypyc_attr
+
 from leadsync.leads.model import CreatedAt, LeadRow, SkippedRow, Warning
 from leadsync.leads.stream import ReadWhole
 from leadsync.store.jsontext import dumps
@@ -258,6 +260,7 @@ def row_hash(lead: Packed, codes: Iterable[str] | None = None) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class SnapshotPart:
     """A later part of a snapshot read by another process (sync/split.py): its
@@ -273,6 +276,7 @@ class SnapshotPart:
     stage: str | None = None  # its store/stage.py file, when it staged its leads
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Snapshot:
     """A row sink (leads/stream.py) that spools leads and counts the rest.
 

@@ -1,0 +1,67 @@
+"""The reader's compiled build (setup.py, leadsync/native.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from leadsync import native
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORD = Path(native.__file__).with_name(native.RECORD)
+PURE = os.environ.get("LEADSYNC_PURE_PYTHON") == "1"
+
+
+def test_a_build_compiles_every_listed_module_or_none() -> None:
+    if IN_CI and not PURE:
+        # CI has a C compiler: its figures and tests are of the compiled reader.
+        assert RECORD.exists()
+    if RECORD.exists():
+        assert native.compiled() == list(native.MODULES)
+    else:
+        assert native.compiled() == []
+
+
+def test_a_source_edited_after_the_build_is_named_stale(tmp_path: Path) -> None:
+    if not native.compiled():
+        pytest.skip("this install is pure Python: nothing can be stale")
+    digests = native.source_digests(RECORD.parent.parent)
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps(digests))
+    assert native.stale(record) == []
+
+    record.write_text(json.dumps({**digests, "leadsync.leads.rows": "0" * 32}))
+    assert native.stale(record) == ["leadsync.leads.rows"]
+
+    record.write_text("{not json")
+    assert native.stale(record) == list(native.MODULES)
+    assert native.stale(tmp_path / "missing.json") == list(native.MODULES)
+
+
+def test_a_build_without_a_c_compiler_leaves_the_package_pure(tmp_path: Path) -> None:
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(
+        ROOT / "src",
+        tmp_path / "src",
+        ignore=shutil.ignore_patterns("*.so", native.RECORD, "__pycache__"),
+    )
+    built = subprocess.run(
+        [sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"],
+        cwd=tmp_path,
+        env={**os.environ, "CC": "false", "LEADSYNC_PURE_PYTHON": ""},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stderr
+    assert "leadsync stays pure Python" in built.stderr
+    assert list((tmp_path / "src").rglob("*.so")) == []
+    assert not (tmp_path / "src" / "leadsync" / native.RECORD).exists()
