@@ -14,12 +14,13 @@ NATIVE_SOURCES := $(shell sed -n 's/^    "leadsync\.\([a-z_.]*\)",$$/\1/p' src/l
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	# Compiled by the next rule, with this venv's mypy, once.
+	LEADSYNC_PURE_PYTHON=1 $(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 native: $(NATIVE)
 
-$(NATIVE): $(STAMP) setup.py src/leadsync/native.py $(NATIVE_SOURCES)
+$(NATIVE): setup.py src/leadsync/native.py $(NATIVE_SOURCES) | $(STAMP)
 	$(BIN)/python setup.py --quiet build_ext --inplace
 
 # Install, migrate, print a one-time admin login link, serve on SQLite.
@@ -43,5 +44,5 @@ screenshots: $(STAMP) $(NATIVE)
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info $(NATIVE)
+	rm -rf $(VENV) build *.egg-info src/*.egg-info $(NATIVE)
 	find src -name '*.so' -delete

@@ -34,20 +34,31 @@ class BuildNative(build_ext):
     and records the digest of each source it compiled (``RECORD``)."""
 
     def run(self) -> None:
+        folder = ROOT / "src" if self.inplace else Path(self.build_lib)
+        # An earlier build's files would shadow the sources whatever comes next
+        # (a pure build, a failed one, a module no longer listed): gone first.
+        _remove_compiled(folder)
         if not self.extensions:
             return  # pure Python: no record, nothing is compiled
         try:
             super().run()
         except Exception as exc:  # no C compiler, no Python headers
             self.warn(f"mypyc build failed, leadsync stays pure Python: {exc}")
-            for output in self.get_outputs():
-                Path(output).unlink(missing_ok=True)
+            _remove_compiled(folder)
             return
         record = native.source_digests(ROOT / "src")
-        folder = Path(self.build_lib if not self.inplace else ROOT / "src")
         target = folder / "leadsync" / native.RECORD
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def _remove_compiled(folder: Path) -> None:
+    """The compiled modules, mypyc's shared library and the record in ``folder``."""
+    package = folder / "leadsync"
+    for path in [*folder.glob("*__mypyc*"), *package.rglob("*")]:
+        if path.suffix in (".so", ".pyd"):
+            path.unlink()
+    (package / native.RECORD).unlink(missing_ok=True)
 
 
 def native_extensions() -> list[object]:

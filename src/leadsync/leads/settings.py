@@ -17,6 +17,6 @@ def settings_from_dict(data: Mapping[str, Any]) -> SheetSettings:
         locale=str(data.get("locale") or defaults.locale),
         timezone=str(data.get("timezone") or defaults.timezone),
         header_row=int(header_row) if header_row is not None else None,
-        column_map=dict(data.get("column_map") or {}),
-        fill_down=tuple(data.get("fill_down") or ()),
+        column_map={str(k): str(v) for k, v in (data.get("column_map") or {}).items()},
+        fill_down=tuple(str(name) for name in data.get("fill_down") or ()),
     )
