@@ -128,14 +128,15 @@ def _insert_all(url: str, rows: object) -> None:
     engine.dispose()
 
 
-def peak_rss_mb(pid: int | None = None) -> float:
-    """A program's peak RSS (this one's by default). Linux keeps getrusage's
-    ru_maxrss across exec, so a child forked from a big parent would report the
-    parent's peak; VmHWM belongs to the program's own memory."""
+def peak_rss_mb(pid: int | None = None, field: str = "VmHWM") -> float:
+    """A program's peak RSS (this one's by default), or with ``field`` "VmRSS"
+    its RSS now. Linux keeps getrusage's ru_maxrss across exec, so a child forked
+    from a big parent would report the parent's peak; VmHWM belongs to the
+    program's own memory."""
     try:
         with open(f"/proc/{pid or 'self'}/status") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass

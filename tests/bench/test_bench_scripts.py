@@ -70,8 +70,11 @@ def test_sync_big_reports_every_case_beside_the_reference() -> None:
             assert float(row[5].removesuffix(" s")) >= 0, row
         else:
             assert row[5] == "–"
-        sync, helper, plain = map(int, re.findall(r"\d+", row[9]))
+        sync, helper, together, plain = map(int, re.findall(r"\d+", row[9]))
         assert sync > 40 and 20 < helper < sync and plain > 20, row[9]
+        # Both at once: at least the syncing process alone while the helper ran,
+        # at most both peaks (their RSS sampled together, not their peaks).
+        assert helper < together <= sync + helper, row[9]
 
 
 @pytest.mark.usefixtures("pg_database")
