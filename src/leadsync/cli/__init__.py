@@ -40,7 +40,7 @@ def _root(
     if stale:
         log.warning(
             "compiled modules older than their source run instead of it: %s "
-            "(reinstall leadsync, or run make)",
+            "(run make native, or reinstall leadsync)",
             ", ".join(stale),
         )
 
