@@ -68,7 +68,7 @@ def native_extensions() -> list[object]:
         from mypyc.build import mypycify
     except ImportError:
         return []
-    paths = [f"src/{name.replace('.', '/')}.py" for name in native.MODULES]
+    paths = [str(native.source_file(Path("src"), name)) for name in native.MODULES]
     try:
         return list(mypycify(["--ignore-missing-imports", *paths], opt_level="3"))
     except (Exception, SystemExit) as exc:  # mypy found errors: another version

@@ -35,11 +35,16 @@ RECORD = "native-build.json"
 _PACKAGE = Path(__file__).resolve().parent
 
 
+def source_file(root: Path, name: str) -> Path:
+    """A module's source under ``root`` (src/, or site-packages once installed)."""
+    return root / (name.replace(".", "/") + ".py")
+
+
 def source_digests(root: Path) -> dict[str, str]:
-    """Each module's source digest, its file under ``root`` (src/ or site-packages)."""
+    """Each module's source digest, its file under ``root``."""
     return {
         name: hashlib.blake2b(
-            (root / (name.replace(".", "/") + ".py")).read_bytes(), digest_size=16
+            source_file(root, name).read_bytes(), digest_size=16
         ).hexdigest()
         for name in MODULES
     }
